@@ -1,0 +1,59 @@
+package io.lopt.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code lopt} command line: one tool, one subcommand per job. */
+@Command(name = "lopt", mixinStandardHelpOptions = true, versionProvider = Lopt.Version.class,
+        description = "Meta-train learned optimizers (μLO), use them, and evaluate how they generalise.",
+        subcommands = {TrainCommand.class, CommandLine.HelpCommand.class})
+public final class Lopt implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the tool and returns the exit code (for tests). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Lopt());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
+                    || ex instanceof io.lopt.optimizees.datasets.DatasetException || ex instanceof UserError
+                    || ex instanceof java.io.UncheckedIOException) {
+                cmd.getErr().println("lopt: " + ex.getMessage());
+                return 2;
+            }
+            throw ex;
+        });
+        return cl.execute(args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /** An error in what the user asked for; printed as one line without a stack trace. */
+    public static final class UserError extends RuntimeException {
+        public UserError(String message) {
+            super(message);
+        }
+
+        public UserError(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"lopt " + version()};
+        }
+    }
+
+    /** The project version from the jar manifest, or "dev" when run from classes. */
+    public static String version() {
+        String v = Lopt.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-SNAPSHOT" : v;
+    }
+}

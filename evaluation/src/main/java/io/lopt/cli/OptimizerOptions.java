@@ -1,0 +1,41 @@
+package io.lopt.cli;
+
+import io.lopt.optim.Adam;
+import io.lopt.optim.OptimizerFactory;
+import io.lopt.optim.Sgd;
+import io.lopt.optimizees.models.Parametrization;
+import picocli.CommandLine.Option;
+
+/** Choice of optimizer and its hyper-parameters. */
+public final class OptimizerOptions {
+    @Option(names = "--optimizer", defaultValue = "adam",
+            description = "sgd, adam, adamw or muadam (default ${DEFAULT-VALUE}).")
+    String name;
+
+    @Option(names = "--lr", description = "Learning rate (default: 0.1 for sgd, 1e-3 for the Adam family).")
+    Double lr;
+
+    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default ${DEFAULT-VALUE}).")
+    double momentum;
+
+    @Option(names = "--beta1", defaultValue = "0.9", description = "Adam β1 (default ${DEFAULT-VALUE}).")
+    double beta1;
+
+    @Option(names = "--beta2", defaultValue = "0.999", description = "Adam β2 (default ${DEFAULT-VALUE}).")
+    double beta2;
+
+    @Option(names = "--weight-decay", defaultValue = "1e-4", description = "AdamW decoupled weight decay (default ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    OptimizerFactory factory(Parametrization param) {
+        String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+        return switch (n) {
+            case "sgd" -> new Sgd.Config(lr == null ? 0.1 : lr, momentum, param == Parametrization.MUP);
+            case "adam" -> new Adam.Config(lr == null ? 1e-3 : lr, beta1, beta2, 1e-8, 0, false);
+            case "adamw" -> new Adam.Config(lr == null ? 1e-3 : lr, beta1, beta2, 1e-8, weightDecay, false);
+            case "muadam" -> new Adam.Config(lr == null ? 1e-3 : lr, beta1, beta2, 1e-8, 0, true);
+            default -> throw new IllegalArgumentException("unknown optimizer '" + name
+                    + "' (expected sgd, adam, adamw or muadam)");
+        };
+    }
+}

@@ -1,0 +1,77 @@
+package io.lopt.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lopt.kernels.Parallel;
+import io.lopt.optim.OptimizerFactory;
+import io.lopt.optimizees.tasks.Task;
+import io.lopt.optimizees.tasks.TaskSpec;
+import io.lopt.optimizees.tasks.Training;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code lopt train}: trains one task with one optimizer and reports its loss. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train one MLP task with one optimizer; write the loss curve as JSON lines.")
+public final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--task", defaultValue = "dataset=fashion-mnist,res=28,width=128,depth=3,param=mup,batch=128,seed=0",
+            description = "Task spec: dataset=fashion-mnist|synthetic,res=8|14|28,width=W,depth=D,param=mup|sp,"
+                    + "batch=B,seed=S (missing keys take these defaults: ${DEFAULT-VALUE}).")
+    String task;
+
+    @Option(names = "--steps", defaultValue = "500", description = "Number of optimizer steps (default ${DEFAULT-VALUE}).")
+    long steps;
+
+    @Option(names = "--curve", description = "Where to write the loss curve (JSON lines; default: train-<task>-<optimizer>.jsonl).")
+    Path curve;
+
+    @Mixin
+    OptimizerOptions optimizer = new OptimizerOptions();
+
+    @Mixin
+    CommonOptions common = new CommonOptions();
+
+    @Override
+    public Integer call() throws IOException {
+        TaskSpec spec = TaskSpec.parse(task);
+        Task t = Task.build(spec, common.dataDir);
+        OptimizerFactory factory = optimizer.factory(spec.param());
+        Path out = curve != null ? curve : Path.of("train-" + spec.label() + "-" + optimizer.name + ".jsonl");
+        System.out.printf(Locale.ROOT, "task %s (%,d parameters), optimizer %s, %d steps%n", spec.label(),
+                t.model().parameterCount(), factory.describe(), steps);
+        ObjectMapper json = new ObjectMapper();
+        Parallel par = common.parallel();
+        Training.Result r;
+        try (BufferedWriter w = Files.newBufferedWriter(out); ProgressBar bar = new ProgressBar("train", steps)) {
+            r = Training.run(t, factory, new Training.Options(steps, 0, true), (s, loss) -> {
+                ObjectNode line = json.createObjectNode();
+                line.put("step", s);
+                line.put("loss", loss);
+                try {
+                    w.write(json.writeValueAsString(line));
+                    w.newLine();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write the loss curve to " + out + ": " + e.getMessage(), e);
+                }
+                bar.update(s + 1, String.format(Locale.ROOT, "loss %.4f", loss));
+            }, par);
+        }
+        if (r.diverged()) {
+            System.out.printf(Locale.ROOT, "diverged at step %d (non-finite loss); curve in %s%n", r.stepsRun() - 1, out);
+            return 3;
+        }
+        System.out.printf(Locale.ROOT, "final train loss %.4f  accuracy %.2f%%%n", r.train().loss(), 100 * r.train().accuracy());
+        System.out.printf(Locale.ROOT, "final test  loss %.4f  accuracy %.2f%%%n", r.test().loss(), 100 * r.test().accuracy());
+        System.out.printf(Locale.ROOT, "%.2f ms/step; loss curve: %s%n", 1e3 * r.secondsPerStep(), out);
+        return 0;
+    }
+}

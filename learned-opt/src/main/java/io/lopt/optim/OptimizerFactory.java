@@ -1,0 +1,21 @@
+package io.lopt.optim;
+
+import java.util.List;
+
+/** Creates an {@link Optimizer} for a list of tensors: Adam's configuration, or a learned optimizer with its θ. */
+public interface OptimizerFactory {
+
+    /** A short human-readable description, e.g. {@code adamw(lr=1e-3, wd=1e-4)}. */
+    String describe();
+
+    /** A fresh optimizer (zero state, step 0) for these tensors. */
+    Optimizer create(List<ParamSpec> specs);
+
+    /**
+     * A fresh optimizer that is told the length of the training run it will be used for. Optimizers that use the
+     * horizon (VeLO-style) override this; the others ignore it.
+     */
+    default Optimizer create(List<ParamSpec> specs, long horizon) {
+        return create(specs);
+    }
+}
