@@ -1,8 +1,8 @@
 package io.lopt.optimizees.kernels;
 
 import io.lopt.kernels.Parallel;
+import io.lopt.kernels.VectorMath;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -202,7 +202,7 @@ public final class Gemm {
         for (int p = 0; p < kv; p += L) {
             s = FloatVector.fromArray(S, a, ao + p).fma(FloatVector.fromArray(S, b, bo + p), s);
         }
-        float r = s.reduceLanes(VectorOperators.ADD);
+        float r = (float) VectorMath.sum(s);
         for (int p = kv; p < k; p++) {
             r += a[ao + p] * b[bo + p];
         }
@@ -254,7 +254,7 @@ public final class Gemm {
         int[] bo = {b0, b1, b2, b3};
         for (int r = 0; r < 4; r++) {
             for (int q = 0; q < 4; q++) {
-                float v = s[r * 4 + q].reduceLanes(VectorOperators.ADD);
+                float v = (float) VectorMath.sum(s[r * 4 + q]);
                 for (int p = kv; p < k; p++) {
                     v += a[ao[r] + p] * b[bo[q] + p];
                 }

@@ -1,0 +1,736 @@
+package io.lopt.optim.lo;
+
+import io.lopt.kernels.Parallel;
+import io.lopt.kernels.VectorMath;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The fused, multi-threaded learned-optimizer step (SPEC §2) on the Java Vector API. It computes what
+ * {@link SmallFcLoptReference} computes without ever materialising the per-element features of a whole tensor:
+ *
+ * <ol>
+ *   <li><b>Pass A</b> (one read of g, p and the accumulators): updates the momenta and second moment (and, for
+ *       vectors, the full Adafactor accumulators), and sums what the normalisation needs: the squares of every
+ *       feature that does not depend on the factored statistics, and the row and column sums of g² + 1e-30.</li>
+ *   <li>The factored statistics (a few vectors of length rows + cols) are updated; the sums of squares of their
+ *       broadcast features follow in closed form.</li>
+ *   <li><b>Pass B</b> (matrices only): sums of squares of the six features that combine the element with the new
+ *       factors (g·rowFactor·colFactor and m_k·rowFactor·colFactor).</li>
+ *   <li><b>Pass C</b>, per block of 4 vectors of elements held in cache: features, MLP and update. The per-channel
+ *       RMS normalisation is folded into the first layer's weights, the 11 time features (equal for every element)
+ *       into its bias, and the 12 features that are constant along a row or a column into two small tables, so
+ *       the first layer only reads the 16 features that really vary per element.</li>
+ * </ol>
+ *
+ * Work is cut into chunks of rows whose size depends on the tensor's shape only, and every cross-chunk sum is
+ * combined in chunk order, so results do not depend on the thread count.
+ */
+final class SmallFcLoptKernel {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    static final int NV = 4;
+    static final int NB = NV * L;
+    static final int MIN_CHUNK = 16384;
+    /** Element-wise channels of the first layer: for matrices and for vectors. */
+    static final int CH_MATRIX = 16;
+    static final int CH_VECTOR = 22;
+    /** Spec feature index of each element-wise channel (SPEC §2 feature order). */
+    static final int[] MATRIX_CHANNELS = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 25, 26, 27};
+    private static final float TINY = 1e-30f;
+    private static final VectorMask<Float> ALL = S.maskAll(true);
+
+    private SmallFcLoptKernel() {
+    }
+
+    /** θ-dependent data shared by every tensor of one step: the first layer's bias with the time features folded in. */
+    static float[] firstLayerBias(float[] theta, MetaParameters lay, long t) {
+        int h = lay.layerOutputs(0);
+        int wo = lay.weightOffset(0);
+        float[] time = SmallFcLoptReference.timeFeatures(t);
+        float[] bias = new float[h];
+        for (int j = 0; j < h; j++) {
+            float s = theta[lay.biasOffset(0) + j];
+            for (int i = 0; i < time.length; i++) {
+                s += theta[wo + (MetaParameters.ACC_FEATURES + i) * h + j] * time[i];
+            }
+            bias[j] = s;
+        }
+        return bias;
+    }
+
+    /** Chunks of a [rows × cols] tensor: whole rows, or pieces of one row when rows are long. */
+    private record Chunks(int rows, int cols, int size, int segsPerRow, int rowsPerChunk, int count) {
+        static Chunks of(int rows, int cols) {
+            long n = (long) rows * cols;
+            int size = (int) Math.max(MIN_CHUNK, ((n / 256 + NB - 1) / NB) * NB);
+            if (cols >= size) {
+                int segs = (cols + size - 1) / size;
+                return new Chunks(rows, cols, size, segs, 1, rows * segs);
+            }
+            int rpc = size / cols;
+            return new Chunks(rows, cols, size, 1, rpc, (rows + rpc - 1) / rpc);
+        }
+
+        int r0(int i) {
+            return segsPerRow > 1 ? i / segsPerRow : i * rowsPerChunk;
+        }
+
+        int r1(int i) {
+            return segsPerRow > 1 ? r0(i) + 1 : Math.min(rows, (i + 1) * rowsPerChunk);
+        }
+
+        int c0(int i) {
+            return segsPerRow > 1 ? (i % segsPerRow) * size : 0;
+        }
+
+        int c1(int i) {
+            return segsPerRow > 1 ? Math.min(cols, c0(i) + size) : cols;
+        }
+    }
+
+    /**
+     * One step on one tensor, in place.
+     *
+     * @param bias1     from {@link #firstLayerBias} for this step
+     * @param stepScale λ1 · s_W
+     */
+    static void step(TensorState st, float[] p, float[] g, float[] theta, MetaParameters lay,
+            MetaParameters.Decays dec, float[] bias1, float stepScale, float expMult, Parallel par) {
+        int rows = st.rows;
+        int cols = st.cols;
+        long n = (long) rows * cols;
+        Chunks ch = Chunks.of(rows, cols);
+        boolean fac = st.factored();
+        int sums = fac ? 10 : CH_VECTOR;
+        double[][] partSq = new double[ch.count][sums];
+        float[][] partOverRows = fac ? new float[ch.count][] : null;
+        double[][] partOverCols = fac ? new double[ch.count][] : null;
+
+        // ---- pass A ----
+        par.forEach(ch.count, i -> {
+            int r0 = ch.r0(i);
+            int r1 = ch.r1(i);
+            int c0 = ch.c0(i);
+            int c1 = ch.c1(i);
+            if (fac) {
+                partOverRows[i] = new float[c1 - c0 + L];
+                partOverCols[i] = new double[r1 - r0];
+            }
+            for (int r = r0; r < r1; r++) {
+                passA(st, p, g, dec, r, c0, c1, partSq[i], fac ? partOverRows[i] : null,
+                        fac ? partOverCols[i] : null, r - r0);
+            }
+        });
+        double[] sq = new double[MetaParameters.ACC_FEATURES];
+        for (int i = 0; i < ch.count; i++) {
+            for (int s = 0; s < 10; s++) {
+                sq[s] += partSq[i][s];
+            }
+            if (!fac) {
+                for (int k = 0; k < 3; k++) {
+                    sq[10 + k] += partSq[i][10 + k];
+                    sq[13 + k] += partSq[i][13 + k];
+                    sq[16 + k] += partSq[i][13 + k];
+                    sq[19 + k] += partSq[i][16 + k];
+                    sq[22 + k] += partSq[i][16 + k];
+                    sq[25 + k] += partSq[i][19 + k];
+                }
+            }
+        }
+
+        float[][] f0 = null;
+        float[][] f1 = null;
+        float[][] axis0Vals = null;
+        float[][] axis1Vals = null;
+        int[] axis0Ch = null;
+        int[] axis1Ch = null;
+        if (fac) {
+            // ---- factored statistics ----
+            double[] overRows = new double[cols]; // Σ over rows, indexed by column
+            double[] overCols = new double[rows]; // Σ over columns, indexed by row
+            for (int i = 0; i < ch.count; i++) {
+                int r0 = ch.r0(i);
+                int c0 = ch.c0(i);
+                int c1 = ch.c1(i);
+                for (int c = c0; c < c1; c++) {
+                    overRows[c] += partOverRows[i][c - c0];
+                }
+                double[] pc = partOverCols[i];
+                for (int r = 0; r < pc.length; r++) {
+                    overCols[r0 + r] += pc[r];
+                }
+            }
+            for (int c = 0; c < cols; c++) {
+                overRows[c] /= rows;
+            }
+            for (int r = 0; r < rows; r++) {
+                overCols[r] /= cols;
+            }
+            double[] rowStat = st.d0 == 0 ? overRows : overCols;
+            double[] colStat = st.d0 == 0 ? overCols : overRows;
+            float[][] rowFactor = new float[3][];
+            float[][] colFactor = new float[3][];
+            float[][] rsRow = new float[3][];
+            float[][] rsCol = new float[3][];
+            int lenRow = st.vRow[0].length;
+            int lenCol = st.vCol[0].length;
+            for (int k = 0; k < 3; k++) {
+                float b = dec.adafactor()[k];
+                float[] vr = st.vRow[k];
+                float[] vc = st.vCol[k];
+                double mean = 0;
+                for (int i = 0; i < lenRow; i++) {
+                    vr[i] = b * vr[i] + (1 - b) * (float) rowStat[i];
+                    mean += vr[i];
+                }
+                for (int i = 0; i < lenCol; i++) {
+                    vc[i] = b * vc[i] + (1 - b) * (float) colStat[i];
+                }
+                float rowMean = (float) (mean / lenRow);
+                rowFactor[k] = new float[lenRow];
+                rsRow[k] = new float[lenRow];
+                double sqRow = 0;
+                double sqRs = 0;
+                for (int i = 0; i < lenRow; i++) {
+                    rowFactor[k][i] = SmallFcLoptReference.rsqrt(Math.max(vr[i] / (rowMean + 1e-9f), 1e-9f));
+                    rsRow[k][i] = SmallFcLoptReference.rsqrt(vr[i] + 1e-8f);
+                    sqRow += (double) vr[i] * vr[i];
+                    sqRs += (double) rsRow[k][i] * rsRow[k][i];
+                }
+                colFactor[k] = new float[lenCol];
+                rsCol[k] = new float[lenCol];
+                double sqCol = 0;
+                double sqRsC = 0;
+                for (int i = 0; i < lenCol; i++) {
+                    colFactor[k][i] = SmallFcLoptReference.rsqrt(Math.max(vc[i], 1e-9f));
+                    rsCol[k][i] = SmallFcLoptReference.rsqrt(vc[i] + 1e-8f);
+                    sqCol += (double) vc[i] * vc[i];
+                    sqRsC += (double) rsCol[k][i] * rsCol[k][i];
+                }
+                // vRow is broadcast along d0 (lenCol elements each), vCol along d1 (lenRow elements each)
+                sq[13 + k] = sqRow * lenCol;
+                sq[19 + k] = sqRs * lenCol;
+                sq[16 + k] = sqCol * lenRow;
+                sq[22 + k] = sqRsC * lenRow;
+            }
+            // per-axis views: axis 0 is the row index r, axis 1 the column index c
+            boolean rowOnAxis1 = st.d0 == 0;
+            f0 = rowOnAxis1 ? colFactor : rowFactor;
+            f1 = rowOnAxis1 ? rowFactor : colFactor;
+            axis0Ch = rowOnAxis1 ? new int[] {16, 17, 18, 22, 23, 24} : new int[] {13, 14, 15, 19, 20, 21};
+            axis1Ch = rowOnAxis1 ? new int[] {13, 14, 15, 19, 20, 21} : new int[] {16, 17, 18, 22, 23, 24};
+            float[][] vRowCh = {st.vRow[0], st.vRow[1], st.vRow[2], rsRow[0], rsRow[1], rsRow[2]};
+            float[][] vColCh = {st.vCol[0], st.vCol[1], st.vCol[2], rsCol[0], rsCol[1], rsCol[2]};
+            axis0Vals = rowOnAxis1 ? vColCh : vRowCh;
+            axis1Vals = rowOnAxis1 ? vRowCh : vColCh;
+
+            // ---- pass B ----
+            final float[][] ff0 = f0;
+            final float[][] ff1 = f1;
+            final boolean rowFirst = !rowOnAxis1;
+            double[][] partB = new double[ch.count][6];
+            par.forEach(ch.count, i -> {
+                for (int r = ch.r0(i); r < ch.r1(i); r++) {
+                    passB(st, g, ff0, ff1, rowFirst, r, ch.c0(i), ch.c1(i), partB[i]);
+                }
+            });
+            for (int i = 0; i < ch.count; i++) {
+                for (int k = 0; k < 3; k++) {
+                    sq[10 + k] += partB[i][k];
+                    sq[25 + k] += partB[i][3 + k];
+                }
+            }
+        }
+
+        // ---- normalisation folded into the first layer ----
+        int h1 = lay.layerOutputs(0);
+        int w0 = lay.weightOffset(0);
+        float[] scale = new float[MetaParameters.ACC_FEATURES];
+        for (int c = 0; c < scale.length; c++) {
+            scale[c] = (float) (1.0 / Math.sqrt(1e-5 + sq[c] / n));
+        }
+        int nch = fac ? CH_MATRIX : CH_VECTOR;
+        float[] w1 = new float[nch * h1];
+        for (int e = 0; e < nch; e++) {
+            for (int j = 0; j < h1; j++) {
+                float w;
+                if (fac || e < 13) {
+                    int c = fac ? MATRIX_CHANNELS[e] : e;
+                    w = theta[w0 + c * h1 + j] * scale[c];
+                } else if (e < 16) { // vFull_k: spec channels 13+k and 16+k carry the same value
+                    int k = e - 13;
+                    w = theta[w0 + (13 + k) * h1 + j] * scale[13 + k] + theta[w0 + (16 + k) * h1 + j] * scale[16 + k];
+                } else if (e < 19) { // rsqrt(vFull_k + 1e-8): spec channels 19+k and 22+k
+                    int k = e - 16;
+                    w = theta[w0 + (19 + k) * h1 + j] * scale[19 + k] + theta[w0 + (22 + k) * h1 + j] * scale[22 + k];
+                } else { // m_k·rsqrt(vFull_k + 1e-6): spec channel 25+k
+                    int c = 25 + (e - 19);
+                    w = theta[w0 + c * h1 + j] * scale[c];
+                }
+                w1[e * h1 + j] = w;
+            }
+        }
+        float[] t0 = null;
+        float[] t1 = null;
+        int ldT1 = cols + NB;
+        if (fac) {
+            t0 = table(axis0Ch, axis0Vals, rows, theta, w0, h1, scale, false, 0);
+            t1 = table(axis1Ch, axis1Vals, cols, theta, w0, h1, scale, true, ldT1);
+        }
+
+        // ---- pass C ----
+        final float[][] ff0 = f0;
+        final float[][] ff1 = f1;
+        final float[] tt0 = t0;
+        final float[] tt1 = t1;
+        final boolean rowFirst = fac && st.d0 != 0;
+        par.forEach(ch.count, i -> {
+            Block blk = new Block(lay, nch);
+            for (int r = ch.r0(i); r < ch.r1(i); r++) {
+                float[] biasRow = bias1;
+                if (tt0 != null) {
+                    biasRow = new float[h1];
+                    for (int j = 0; j < h1; j++) {
+                        biasRow[j] = bias1[j] + tt0[r * h1 + j];
+                    }
+                }
+                for (int c = ch.c0(i); c < ch.c1(i); c += NB) {
+                    int end = Math.min(ch.c1(i), c + NB);
+                    if (fac) {
+                        matrixFeatures(st, p, g, ff0, ff1, rowFirst, r, c, end, blk.in);
+                    } else {
+                        vectorFeatures(st, p, g, c, end, blk.in);
+                    }
+                    mlpAndUpdate(blk, lay, theta, w1, nch, biasRow, tt1, ldT1, c, p, r * cols + c, end - c,
+                            stepScale, expMult);
+                }
+            }
+        });
+    }
+
+    /** Per-row (transposed = false: [len][h1]) or per-column (transposed: [h1][ld]) first-layer contributions. */
+    private static float[] table(int[] chans, float[][] vals, int len, float[] theta, int w0, int h1, float[] scale,
+            boolean transposed, int ld) {
+        float[] t = new float[transposed ? h1 * ld : len * h1];
+        for (int q = 0; q < chans.length; q++) {
+            int c = chans[q];
+            float[] v = vals[q];
+            for (int j = 0; j < h1; j++) {
+                float w = theta[w0 + c * h1 + j] * scale[c];
+                for (int i = 0; i < len; i++) {
+                    int idx = transposed ? j * ld + i : i * h1 + j;
+                    t[idx] += w * v[i];
+                }
+            }
+        }
+        return t;
+    }
+
+    private static FloatVector sanitize(FloatVector g) {
+        return g.blend(0f, g.test(VectorOperators.IS_FINITE).not());
+    }
+
+    private static FloatVector rsqrt(FloatVector x) {
+        return FloatVector.broadcast(S, 1f).div(x.sqrt());
+    }
+
+    /** Pass A on row r, columns [c0, c1). */
+    private static void passA(TensorState st, float[] p, float[] g, MetaParameters.Decays dec, int r, int c0, int c1,
+            double[] sq, float[] overRows, double[] overCols, int rowInChunk) {
+        if (st.factored()) {
+            overCols[rowInChunk] = passAMatrix(st, p, g, dec, r, c0, c1, sq, overRows);
+        } else {
+            passAVector(st, p, g, dec, c0, c1, sq);
+        }
+    }
+
+    /** Matrix rows: accumulators, sums of squares of channels 0..9, column partial sums; returns the row's Σ G. */
+    private static double passAMatrix(TensorState st, float[] p, float[] g, MetaParameters.Decays dec, int r, int c0,
+            int c1, double[] sq, float[] overRows) {
+        final int cols = st.cols;
+        final float b1 = dec.momentum()[0];
+        final float b2 = dec.momentum()[1];
+        final float b3 = dec.momentum()[2];
+        final float b4 = dec.rms();
+        final float[] m1 = st.m[0];
+        final float[] m2 = st.m[1];
+        final float[] m3 = st.m[2];
+        final float[] v = st.v;
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, s6 = zero, s7 = zero,
+                s8 = zero, s9 = zero, rowSum = zero;
+        double rowSumD = 0;
+        int since = 0;
+        for (int c = c0; c < c1; c += L) {
+            VectorMask<Float> mk = c + L <= c1 ? ALL : S.indexInRange(c, c1);
+            int o = r * cols + c;
+            FloatVector gv = sanitize(FloatVector.fromArray(S, g, o, mk));
+            FloatVector pv = FloatVector.fromArray(S, p, o, mk);
+            FloatVector mv1 = FloatVector.fromArray(S, m1, o, mk).mul(b1).add(gv.mul(1 - b1));
+            FloatVector mv2 = FloatVector.fromArray(S, m2, o, mk).mul(b2).add(gv.mul(1 - b2));
+            FloatVector mv3 = FloatVector.fromArray(S, m3, o, mk).mul(b3).add(gv.mul(1 - b3));
+            FloatVector gg = gv.mul(gv);
+            FloatVector vv = FloatVector.fromArray(S, v, o, mk).mul(b4).add(gg.mul(1 - b4));
+            mv1.intoArray(m1, o, mk);
+            mv2.intoArray(m2, o, mk);
+            mv3.intoArray(m3, o, mk);
+            vv.intoArray(v, o, mk);
+            FloatVector rs = rsqrt(vv.add(1e-6f)).blend(0f, mk.not());
+            s0 = gv.fma(gv, s0);
+            s1 = pv.fma(pv, s1);
+            s2 = mv1.fma(mv1, s2);
+            s3 = mv2.fma(mv2, s3);
+            s4 = mv3.fma(mv3, s4);
+            s5 = vv.fma(vv, s5);
+            FloatVector x = mv1.mul(rs);
+            s6 = x.fma(x, s6);
+            x = mv2.mul(rs);
+            s7 = x.fma(x, s7);
+            x = mv3.mul(rs);
+            s8 = x.fma(x, s8);
+            s9 = rs.fma(rs, s9);
+            FloatVector big = gg.add(TINY).blend(0f, mk.not());
+            int po = c - c0;
+            FloatVector.fromArray(S, overRows, po).add(big).intoArray(overRows, po);
+            rowSum = rowSum.add(big);
+            if (++since == 16) { // flush the float partial sums to double every 16 vectors
+                since = 0;
+                sq[0] += VectorMath.sum(s0);
+                sq[1] += VectorMath.sum(s1);
+                sq[2] += VectorMath.sum(s2);
+                sq[3] += VectorMath.sum(s3);
+                sq[4] += VectorMath.sum(s4);
+                sq[5] += VectorMath.sum(s5);
+                sq[6] += VectorMath.sum(s6);
+                sq[7] += VectorMath.sum(s7);
+                sq[8] += VectorMath.sum(s8);
+                sq[9] += VectorMath.sum(s9);
+                rowSumD += VectorMath.sum(rowSum);
+                s0 = zero;
+                s1 = zero;
+                s2 = zero;
+                s3 = zero;
+                s4 = zero;
+                s5 = zero;
+                s6 = zero;
+                s7 = zero;
+                s8 = zero;
+                s9 = zero;
+                rowSum = zero;
+            }
+        }
+        sq[0] += VectorMath.sum(s0);
+        sq[1] += VectorMath.sum(s1);
+        sq[2] += VectorMath.sum(s2);
+        sq[3] += VectorMath.sum(s3);
+        sq[4] += VectorMath.sum(s4);
+        sq[5] += VectorMath.sum(s5);
+        sq[6] += VectorMath.sum(s6);
+        sq[7] += VectorMath.sum(s7);
+        sq[8] += VectorMath.sum(s8);
+        sq[9] += VectorMath.sum(s9);
+        return rowSumD + VectorMath.sum(rowSum);
+    }
+
+    /** Vectors (rank ≤ 1): accumulators and the sums of squares of all 22 distinct channels. Not a hot path. */
+    private static void passAVector(TensorState st, float[] p, float[] g, MetaParameters.Decays dec, int c0, int c1,
+            double[] sq) {
+        float[] b = {dec.momentum()[0], dec.momentum()[1], dec.momentum()[2]};
+        float b4 = dec.rms();
+        float[] x = new float[CH_VECTOR * L];
+        for (int c = c0; c < c1; c += L) {
+            VectorMask<Float> mk = S.indexInRange(c, c1);
+            FloatVector gv = sanitize(FloatVector.fromArray(S, g, c, mk));
+            FloatVector gg = gv.mul(gv);
+            FloatVector vv = FloatVector.fromArray(S, st.v, c, mk).mul(b4).add(gg.mul(1 - b4));
+            vv.intoArray(st.v, c, mk);
+            FloatVector big = gg.add(TINY).blend(0f, mk.not());
+            FloatVector rs = rsqrt(vv.add(1e-6f)).blend(0f, mk.not());
+            gv.intoArray(x, 0);
+            FloatVector.fromArray(S, p, c, mk).intoArray(x, L);
+            vv.intoArray(x, 5 * L);
+            rs.intoArray(x, 9 * L);
+            for (int k = 0; k < 3; k++) {
+                FloatVector mv = FloatVector.fromArray(S, st.m[k], c, mk).mul(b[k]).add(gv.mul(1 - b[k]));
+                mv.intoArray(st.m[k], c, mk);
+                float ba = dec.adafactor()[k];
+                FloatVector f = FloatVector.fromArray(S, st.vFull[k], c, mk).mul(ba).add(big.mul(1 - ba));
+                f.intoArray(st.vFull[k], c, mk);
+                mv.intoArray(x, (2 + k) * L);
+                mv.mul(rs).intoArray(x, (6 + k) * L);
+                gv.mul(rsqrt(f.add(1e-9f).max(1e-9f))).intoArray(x, (10 + k) * L);
+                f.blend(0f, mk.not()).intoArray(x, (13 + k) * L);
+                rsqrt(f.add(1e-8f)).blend(0f, mk.not()).intoArray(x, (16 + k) * L);
+                mv.mul(rsqrt(f.add(1e-6f))).intoArray(x, (19 + k) * L);
+            }
+            for (int ch = 0; ch < CH_VECTOR; ch++) {
+                FloatVector xv = FloatVector.fromArray(S, x, ch * L);
+                sq[ch] += VectorMath.sum(xv.mul(xv));
+            }
+        }
+    }
+
+    /** Pass B on row r: sums of squares of g·rf·cf and m_k·rf·cf. */
+    private static void passB(TensorState st, float[] g, float[][] f0, float[][] f1, boolean rowFirst, int r, int c0,
+            int c1, double[] sq) {
+        int cols = st.cols;
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector[] acc = {zero, zero, zero, zero, zero, zero};
+        int since = 0;
+        for (int c = c0; c < c1; c += L) {
+            VectorMask<Float> mk = S.indexInRange(c, c1);
+            int o = r * cols + c;
+            FloatVector gv = sanitize(FloatVector.fromArray(S, g, o, mk));
+            for (int k = 0; k < 3; k++) {
+                float a0 = f0[k][r];
+                FloatVector a1 = FloatVector.fromArray(S, f1[k], c, mk);
+                FloatVector fg = rowFirst ? gv.mul(a0).mul(a1) : gv.mul(a1).mul(a0);
+                FloatVector mv = FloatVector.fromArray(S, st.m[k], o, mk);
+                FloatVector fm = rowFirst ? mv.mul(a0).mul(a1) : mv.mul(a1).mul(a0);
+                acc[k] = fg.fma(fg, acc[k]);
+                acc[3 + k] = fm.fma(fm, acc[3 + k]);
+            }
+            if (++since == 16) {
+                since = 0;
+                for (int s = 0; s < 6; s++) {
+                    sq[s] += VectorMath.sum(acc[s]);
+                    acc[s] = zero;
+                }
+            }
+        }
+        for (int s = 0; s < 6; s++) {
+            sq[s] += VectorMath.sum(acc[s]);
+        }
+    }
+
+    /** Scratch of one block: inputs, hidden activations, outputs. */
+    private static final class Block {
+        final float[] in;
+        final float[][] hidden;
+        final float[] out = new float[2 * NB];
+
+        Block(MetaParameters lay, int nch) {
+            in = new float[nch * NB];
+            hidden = new float[lay.layers() - 1][];
+            for (int l = 0; l < hidden.length; l++) {
+                hidden[l] = new float[lay.layerOutputs(l) * NB];
+            }
+        }
+    }
+
+    /** The 16 element-wise channels of a matrix block (row r, columns [c, end)) into in[ch][lane]. */
+    private static void matrixFeatures(TensorState st, float[] p, float[] g, float[][] f0, float[][] f1,
+            boolean rowFirst, int r, int c, int end, float[] in) {
+        int o0 = r * st.cols;
+        for (int q = 0; q < NV; q++) {
+            int cc = c + q * L;
+            VectorMask<Float> mk = S.indexInRange(cc, end);
+            int o = o0 + cc;
+            FloatVector gv = sanitize(FloatVector.fromArray(S, g, o, mk));
+            FloatVector vv = FloatVector.fromArray(S, st.v, o, mk);
+            FloatVector rs = rsqrt(vv.add(1e-6f));
+            int b = q * L;
+            gv.intoArray(in, b);
+            FloatVector.fromArray(S, p, o, mk).intoArray(in, NB + b);
+            vv.intoArray(in, 5 * NB + b);
+            rs.intoArray(in, 9 * NB + b);
+            for (int k = 0; k < 3; k++) {
+                FloatVector mv = FloatVector.fromArray(S, st.m[k], o, mk);
+                mv.intoArray(in, (2 + k) * NB + b);
+                mv.mul(rs).intoArray(in, (6 + k) * NB + b);
+                float a0 = f0[k][r];
+                FloatVector a1 = FloatVector.fromArray(S, f1[k], cc, mk);
+                (rowFirst ? gv.mul(a0).mul(a1) : gv.mul(a1).mul(a0)).intoArray(in, (10 + k) * NB + b);
+                (rowFirst ? mv.mul(a0).mul(a1) : mv.mul(a1).mul(a0)).intoArray(in, (13 + k) * NB + b);
+            }
+        }
+    }
+
+    /** The 22 element-wise channels of a vector block (elements [c, end)). */
+    private static void vectorFeatures(TensorState st, float[] p, float[] g, int c, int end, float[] in) {
+        for (int q = 0; q < NV; q++) {
+            int o = c + q * L;
+            VectorMask<Float> mk = S.indexInRange(o, end);
+            FloatVector gv = sanitize(FloatVector.fromArray(S, g, o, mk));
+            FloatVector vv = FloatVector.fromArray(S, st.v, o, mk);
+            FloatVector rs = rsqrt(vv.add(1e-6f));
+            int b = q * L;
+            gv.intoArray(in, b);
+            FloatVector.fromArray(S, p, o, mk).intoArray(in, NB + b);
+            vv.intoArray(in, 5 * NB + b);
+            rs.intoArray(in, 9 * NB + b);
+            for (int k = 0; k < 3; k++) {
+                FloatVector mv = FloatVector.fromArray(S, st.m[k], o, mk);
+                mv.intoArray(in, (2 + k) * NB + b);
+                mv.mul(rs).intoArray(in, (6 + k) * NB + b);
+                FloatVector f = FloatVector.fromArray(S, st.vFull[k], o, mk);
+                gv.mul(rsqrt(f.add(1e-9f).max(1e-9f))).intoArray(in, (10 + k) * NB + b);
+                f.intoArray(in, (13 + k) * NB + b);
+                rsqrt(f.add(1e-8f)).intoArray(in, (16 + k) * NB + b);
+                mv.mul(rsqrt(f.add(1e-6f))).intoArray(in, (19 + k) * NB + b);
+            }
+        }
+    }
+
+    /** The per-parameter MLP on one block and the update of its {@code count} elements of p from {@code po}. */
+    private static void mlpAndUpdate(Block blk, MetaParameters lay, float[] theta, float[] w1, int nch,
+            float[] biasRow, float[] t1, int ldT1, int c, float[] p, int po, int count, float stepScale,
+            float expMult) {
+        int layers = lay.layers();
+        // first layer: element channels · scaled weights + bias (time features, per-row table) + per-column table
+        dense(blk.in, nch, w1, 0, lay.layerOutputs(0), biasRow, 0, t1, ldT1, c, blk.hidden[0], layers > 1);
+        float[] x = blk.hidden[0];
+        for (int l = 1; l < layers - 1; l++) {
+            dense(x, lay.layerInputs(l), theta, lay.weightOffset(l), lay.layerOutputs(l), theta, lay.biasOffset(l),
+                    null, 0, 0, blk.hidden[l], true);
+            x = blk.hidden[l];
+        }
+        int l = layers - 1;
+        output(x, lay.layerInputs(l), theta, lay.weightOffset(l), lay.biasOffset(l), blk.out);
+        for (int q = 0; q < NV; q++) {
+            int o = po + q * L;
+            VectorMask<Float> mk = S.indexInRange(q * L, count);
+            FloatVector d = FloatVector.fromArray(S, blk.out, q * L);
+            FloatVector m = FloatVector.fromArray(S, blk.out, NB + q * L);
+            FloatVector step = d.mul(stepScale).mul(VectorMath.exp(m.mul(expMult)));
+            FloatVector.fromArray(S, p, o, mk).sub(step).intoArray(p, o, mk);
+        }
+    }
+
+    /**
+     * out[j][lane] = act(bias[j] (+ t[j][c + lane]) + Σ_k w[k][j] · in[k][lane]) for a block of NB lanes, with the
+     * weights {@code w[wo + k·n + j]}; 4 outputs × 4 vectors of accumulators held in registers.
+     */
+    private static void dense(float[] in, int k, float[] w, int wo, int n, float[] bias, int bo, float[] t, int ldT,
+            int c, float[] out, boolean relu) {
+        for (int j = 0; j < n; j += 4) {
+            FloatVector a00 = FloatVector.broadcast(S, bias[bo + j]);
+            FloatVector a10 = FloatVector.broadcast(S, bias[bo + j + 1]);
+            FloatVector a20 = FloatVector.broadcast(S, bias[bo + j + 2]);
+            FloatVector a30 = FloatVector.broadcast(S, bias[bo + j + 3]);
+            FloatVector a01 = a00, a02 = a00, a03 = a00;
+            FloatVector a11 = a10, a12 = a10, a13 = a10;
+            FloatVector a21 = a20, a22 = a20, a23 = a20;
+            FloatVector a31 = a30, a32 = a30, a33 = a30;
+            if (t != null) {
+                int t0 = j * ldT + c;
+                a00 = a00.add(FloatVector.fromArray(S, t, t0));
+                a01 = a01.add(FloatVector.fromArray(S, t, t0 + L));
+                a02 = a02.add(FloatVector.fromArray(S, t, t0 + 2 * L));
+                a03 = a03.add(FloatVector.fromArray(S, t, t0 + 3 * L));
+                t0 += ldT;
+                a10 = a10.add(FloatVector.fromArray(S, t, t0));
+                a11 = a11.add(FloatVector.fromArray(S, t, t0 + L));
+                a12 = a12.add(FloatVector.fromArray(S, t, t0 + 2 * L));
+                a13 = a13.add(FloatVector.fromArray(S, t, t0 + 3 * L));
+                t0 += ldT;
+                a20 = a20.add(FloatVector.fromArray(S, t, t0));
+                a21 = a21.add(FloatVector.fromArray(S, t, t0 + L));
+                a22 = a22.add(FloatVector.fromArray(S, t, t0 + 2 * L));
+                a23 = a23.add(FloatVector.fromArray(S, t, t0 + 3 * L));
+                t0 += ldT;
+                a30 = a30.add(FloatVector.fromArray(S, t, t0));
+                a31 = a31.add(FloatVector.fromArray(S, t, t0 + L));
+                a32 = a32.add(FloatVector.fromArray(S, t, t0 + 2 * L));
+                a33 = a33.add(FloatVector.fromArray(S, t, t0 + 3 * L));
+            }
+            int wi = wo + j;
+            for (int kk = 0, io = 0; kk < k; kk++, io += NB, wi += n) {
+                FloatVector x0 = FloatVector.fromArray(S, in, io);
+                FloatVector x1 = FloatVector.fromArray(S, in, io + L);
+                FloatVector x2 = FloatVector.fromArray(S, in, io + 2 * L);
+                FloatVector x3 = FloatVector.fromArray(S, in, io + 3 * L);
+                FloatVector y = FloatVector.broadcast(S, w[wi]);
+                a00 = x0.fma(y, a00);
+                a01 = x1.fma(y, a01);
+                a02 = x2.fma(y, a02);
+                a03 = x3.fma(y, a03);
+                y = FloatVector.broadcast(S, w[wi + 1]);
+                a10 = x0.fma(y, a10);
+                a11 = x1.fma(y, a11);
+                a12 = x2.fma(y, a12);
+                a13 = x3.fma(y, a13);
+                y = FloatVector.broadcast(S, w[wi + 2]);
+                a20 = x0.fma(y, a20);
+                a21 = x1.fma(y, a21);
+                a22 = x2.fma(y, a22);
+                a23 = x3.fma(y, a23);
+                y = FloatVector.broadcast(S, w[wi + 3]);
+                a30 = x0.fma(y, a30);
+                a31 = x1.fma(y, a31);
+                a32 = x2.fma(y, a32);
+                a33 = x3.fma(y, a33);
+            }
+            int ob = j * NB;
+            if (relu) {
+                a00 = a00.max(0f);
+                a01 = a01.max(0f);
+                a02 = a02.max(0f);
+                a03 = a03.max(0f);
+                a10 = a10.max(0f);
+                a11 = a11.max(0f);
+                a12 = a12.max(0f);
+                a13 = a13.max(0f);
+                a20 = a20.max(0f);
+                a21 = a21.max(0f);
+                a22 = a22.max(0f);
+                a23 = a23.max(0f);
+                a30 = a30.max(0f);
+                a31 = a31.max(0f);
+                a32 = a32.max(0f);
+                a33 = a33.max(0f);
+            }
+            a00.intoArray(out, ob);
+            a01.intoArray(out, ob + L);
+            a02.intoArray(out, ob + 2 * L);
+            a03.intoArray(out, ob + 3 * L);
+            a10.intoArray(out, ob + NB);
+            a11.intoArray(out, ob + NB + L);
+            a12.intoArray(out, ob + NB + 2 * L);
+            a13.intoArray(out, ob + NB + 3 * L);
+            a20.intoArray(out, ob + 2 * NB);
+            a21.intoArray(out, ob + 2 * NB + L);
+            a22.intoArray(out, ob + 2 * NB + 2 * L);
+            a23.intoArray(out, ob + 2 * NB + 3 * L);
+            a30.intoArray(out, ob + 3 * NB);
+            a31.intoArray(out, ob + 3 * NB + L);
+            a32.intoArray(out, ob + 3 * NB + 2 * L);
+            a33.intoArray(out, ob + 3 * NB + 3 * L);
+        }
+    }
+
+    /** The linear output layer: direction and magnitude for a block of NB lanes. */
+    private static void output(float[] in, int k, float[] w, int wo, int bo, float[] out) {
+        FloatVector d0 = FloatVector.broadcast(S, w[bo]);
+        FloatVector m0 = FloatVector.broadcast(S, w[bo + 1]);
+        FloatVector d1 = d0, d2 = d0, d3 = d0;
+        FloatVector m1 = m0, m2 = m0, m3 = m0;
+        for (int kk = 0, io = 0, wi = wo; kk < k; kk++, io += NB, wi += 2) {
+            FloatVector x0 = FloatVector.fromArray(S, in, io);
+            FloatVector x1 = FloatVector.fromArray(S, in, io + L);
+            FloatVector x2 = FloatVector.fromArray(S, in, io + 2 * L);
+            FloatVector x3 = FloatVector.fromArray(S, in, io + 3 * L);
+            FloatVector yd = FloatVector.broadcast(S, w[wi]);
+            FloatVector ym = FloatVector.broadcast(S, w[wi + 1]);
+            d0 = x0.fma(yd, d0);
+            d1 = x1.fma(yd, d1);
+            d2 = x2.fma(yd, d2);
+            d3 = x3.fma(yd, d3);
+            m0 = x0.fma(ym, m0);
+            m1 = x1.fma(ym, m1);
+            m2 = x2.fma(ym, m2);
+            m3 = x3.fma(ym, m3);
+        }
+        d0.intoArray(out, 0);
+        d1.intoArray(out, L);
+        d2.intoArray(out, 2 * L);
+        d3.intoArray(out, 3 * L);
+        m0.intoArray(out, NB);
+        m1.intoArray(out, NB + L);
+        m2.intoArray(out, NB + 2 * L);
+        m3.intoArray(out, NB + 3 * L);
+    }
+}

@@ -1,0 +1,362 @@
+package io.lopt.optim.lo;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lopt.kernels.Parallel;
+import io.lopt.optim.Optimizer;
+import io.lopt.optim.OptimizerState;
+import io.lopt.optim.ParamSpec;
+import io.lopt.optim.Parameter;
+import io.lopt.optim.Role;
+import io.lopt.util.Rng;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SmallFcLoptTest {
+    static final Parallel TWO = Parallel.of(2);
+
+    /** A θ with random weights, non-zero biases and decay offsets, so every path matters. */
+    static float[] randomTheta(LoptConfig cfg, long seed) {
+        MetaParameters lay = MetaParameters.of(cfg);
+        float[] theta = lay.init(seed);
+        Rng rng = new Rng(seed + 1);
+        for (MetaParameters.View v : lay.views().values()) {
+            if (!v.name().startsWith("mlp/w")) {
+                for (int i = 0; i < v.size(); i++) {
+                    theta[v.offset() + i] = (float) (0.1 * rng.nextGaussian());
+                }
+            }
+        }
+        return theta;
+    }
+
+    static ParamSpec spec(String name, int... shape) {
+        Role role = shape.length == 2 ? Role.HIDDEN : Role.BIAS;
+        return ParamSpec.mup(name, shape, role, shape.length == 2 ? shape[0] : 1, 1.0);
+    }
+
+    static List<float[]> randomGrads(List<ParamSpec> specs, Rng rng, double scale) {
+        List<float[]> g = new ArrayList<>();
+        for (ParamSpec s : specs) {
+            float[] a = new float[s.size()];
+            rng.fillNormal(a, scale);
+            g.add(a);
+        }
+        return g;
+    }
+
+    static List<Parameter> randomParams(List<ParamSpec> specs, long seed) {
+        Rng rng = new Rng(seed);
+        List<Parameter> ps = new ArrayList<>();
+        for (ParamSpec s : specs) {
+            Parameter p = Parameter.zeros(s);
+            rng.fillNormal(p.values(), 1e-3);
+            ps.add(p);
+        }
+        return ps;
+    }
+
+    static List<Parameter> copy(List<Parameter> ps) {
+        List<Parameter> c = new ArrayList<>();
+        for (Parameter p : ps) {
+            c.add(p.copy());
+        }
+        return c;
+    }
+
+    @Test
+    void thetaHasThePapersSizeAndNamedViews() {
+        MetaParameters lay = MetaParameters.of(LoptConfig.mulo());
+        assertEquals(2409, lay.size());
+        assertEquals(2409, LoptConfig.sp().thetaSize());
+        assertEquals(39 * 32, lay.view("mlp/w0").size());
+        assertEquals(32 * 2, lay.view("mlp/wout").size());
+        assertEquals(2402, lay.view(MetaParameters.MOMENTUM).offset());
+        float[] theta = lay.init(3);
+        MetaParameters.Decays d = lay.decays(theta);
+        assertArrayEquals(new float[] {0.9f, 0.99f, 0.999f}, d.momentum());
+        assertEquals(0.999f, d.rms());
+        // β = 1 − (1 − β0)·exp(10δ)
+        lay.set(theta, MetaParameters.MOMENTUM, new float[] {0.1f, 0f, -10f});
+        d = lay.decays(theta);
+        assertEquals(1 - 0.1 * Math.exp(1.0), d.momentum()[0], 1e-6);
+        assertEquals(0.99f, d.momentum()[1]);
+        assertEquals(1 - 0.001 * Math.exp(-100), d.momentum()[2], 1e-6);
+        lay.set(theta, MetaParameters.RMS, new float[] {5f});
+        assertEquals(0f, lay.decays(theta).rms(), "decays are clipped to [0, 1]");
+    }
+
+    /** Shapes: square, tall, wide, vectors, a scalar, odd sizes, and rows long enough to be split into chunks. */
+    static final int[][] SHAPES = {{64, 64}, {100, 37}, {37, 100}, {1000}, {1}, {3, 5}, {130, 1}, {1, 130}, {17},
+        {257, 129}, {2, 20000}, {40000}, {5, 5}, {16, 48}, {300, 70}};
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void fusedKernelMatchesTheScalarReference(boolean mup) {
+        LoptConfig cfg = mup ? LoptConfig.mulo() : LoptConfig.sp();
+        float[] theta = randomTheta(cfg, 11);
+        List<ParamSpec> specs = new ArrayList<>();
+        for (int i = 0; i < SHAPES.length; i++) {
+            specs.add(spec("t" + i, SHAPES[i]));
+        }
+        Optimizer fused = new SmallFcLopt(cfg, theta, SmallFcLopt.Implementation.FUSED, TWO).create(specs);
+        Optimizer ref = new SmallFcLopt(cfg, theta, SmallFcLopt.Implementation.REFERENCE, TWO).create(specs);
+        List<Parameter> pf = randomParams(specs, 5);
+        List<Parameter> pr = copy(pf);
+        Rng rng = new Rng(9);
+        double worst = 0;
+        for (int step = 0; step < 6; step++) {
+            List<float[]> g = randomGrads(specs, rng, Math.pow(10, step % 3 - 1));
+            List<Parameter> before = copy(pr);
+            fused.step(pf, g);
+            ref.step(pr, g);
+            for (int t = 0; t < specs.size(); t++) {
+                float[] a = pf.get(t).values();
+                float[] b = pr.get(t).values();
+                float[] b0 = before.get(t).values();
+                double rms = 0;
+                for (int i = 0; i < b.length; i++) {
+                    rms += (double) (b[i] - b0[i]) * (b[i] - b0[i]);
+                }
+                rms = Math.sqrt(rms / b.length);
+                for (int i = 0; i < a.length; i++) {
+                    double upd = b[i] - b0[i];
+                    double err = Math.abs(a[i] - b[i]);
+                    // relative to the update, floored at the tensor's RMS update: float rounding in the MLP is
+                    // absolute at the scale of its activations, so an update that cancels to ~0 keeps that error
+                    double rel = err / (Math.abs(upd) + rms + 1e-30);
+                    if (err > Math.ulp(b[i])) {
+                        worst = Math.max(worst, rel);
+                    }
+                    assertTrue(rel <= 1e-5 || err <= Math.ulp(b[i]), "step " + step + " tensor "
+                            + specs.get(t) + " element " + i + ": fused " + a[i] + " vs reference " + b[i]
+                            + " (update " + upd + ")");
+                }
+                // keep the two trajectories identical so that errors do not compound
+                System.arraycopy(b, 0, a, 0, a.length);
+            }
+            fused.restoreState(ref.exportState());
+        }
+        System.out.println("worst relative update error (mup=" + mup + "): " + worst);
+        assertTrue(worst < 1e-5, "worst relative update error " + worst);
+    }
+
+    @Test
+    void fusedKernelIsBitIdenticalWithOneAndTwoThreads() {
+        LoptConfig cfg = LoptConfig.mulo();
+        float[] theta = randomTheta(cfg, 3);
+        List<ParamSpec> specs = List.of(spec("a", 300, 200), spec("b", 50000), spec("c", 3, 40000), spec("d", 200, 300));
+        Optimizer one = new SmallFcLopt(cfg, theta, SmallFcLopt.Implementation.FUSED, Parallel.serial()).create(specs);
+        Optimizer two = new SmallFcLopt(cfg, theta, SmallFcLopt.Implementation.FUSED, TWO).create(specs);
+        List<Parameter> p1 = randomParams(specs, 1);
+        List<Parameter> p2 = copy(p1);
+        Rng rng = new Rng(4);
+        for (int s = 0; s < 3; s++) {
+            List<float[]> g = randomGrads(specs, rng, 1);
+            one.step(p1, g);
+            two.step(p2, g);
+        }
+        for (int t = 0; t < specs.size(); t++) {
+            assertArrayEquals(p1.get(t).values(), p2.get(t).values(), specs.get(t).name());
+        }
+        OptimizerState a = one.exportState();
+        OptimizerState b = two.exportState();
+        for (String k : a.tensors().keySet()) {
+            assertArrayEquals(a.tensors().get(k), b.tensors().get(k), k);
+        }
+    }
+
+    /**
+     * Factored statistics by hand: after one step from zero, vRow_k = (1 − β_k)·mean over d0 of (g² + 1e-30) and
+     * vCol_k = (1 − β_k)·mean over d1, where d0 is the larger dimension (the second one for a square matrix).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"REFERENCE", "FUSED"})
+    void factoredStatisticsByHand(SmallFcLopt.Implementation impl) {
+        LoptConfig cfg = LoptConfig.mulo();
+        float[] theta = MetaParameters.of(cfg).init(0);
+        // wide [2, 3]: d0 = 1 → vRow = mean over columns (indexed by row), vCol = mean over rows (by column)
+        TensorState wide = oneStep(cfg, theta, impl, new int[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6});
+        assertArrayEquals(new float[] {0.1f * 14 / 3f, 0.1f * 77 / 3f}, wide.vRow[0], 1e-6f);
+        assertArrayEquals(new float[] {0.1f * 8.5f, 0.1f * 14.5f, 0.1f * 22.5f}, wide.vCol[0], 1e-6f);
+        assertArrayEquals(new float[] {0.01f * 14 / 3f, 0.01f * 77 / 3f}, wide.vRow[1], 1e-6f);
+        // tall [3, 2]: d0 = 0 → vRow = mean over rows (indexed by column), vCol = mean over columns (by row)
+        TensorState tall = oneStep(cfg, theta, impl, new int[] {3, 2}, new float[] {1, 2, 3, 4, 5, 6});
+        assertArrayEquals(new float[] {0.1f * 35 / 3f, 0.1f * 56 / 3f}, tall.vRow[0], 1e-6f);
+        assertArrayEquals(new float[] {0.1f * 2.5f, 0.1f * 12.5f, 0.1f * 30.5f}, tall.vCol[0], 1e-6f);
+        // square [2, 2]: d0 = 1, as for a wide matrix
+        TensorState sq = oneStep(cfg, theta, impl, new int[] {2, 2}, new float[] {1, 2, 3, 4});
+        assertArrayEquals(new float[] {0.1f * 2.5f, 0.1f * 12.5f}, sq.vRow[0], 1e-6f);
+        assertArrayEquals(new float[] {0.1f * 5f, 0.1f * 10f}, sq.vCol[0], 1e-6f);
+        // momenta and second moment, no bias correction
+        float a = 1 - 0.9f;
+        float b = 1 - 0.999f;
+        assertArrayEquals(new float[] {a, 2 * a, 3 * a, 4 * a}, sq.m[0], 1e-7f);
+        assertArrayEquals(new float[] {b, 4 * b, 9 * b, 16 * b}, sq.v, 1e-9f);
+        // vectors keep full accumulators
+        TensorState vec = oneStep(cfg, theta, impl, new int[] {3}, new float[] {1, -2, 3});
+        assertArrayEquals(new float[] {0.1f, 0.4f, 0.9f}, vec.vFull[0], 1e-6f);
+    }
+
+    private static TensorState oneStep(LoptConfig cfg, float[] theta, SmallFcLopt.Implementation impl, int[] shape,
+            float[] g) {
+        ParamSpec s = spec("x", shape);
+        TensorState st = new TensorState(s);
+        MetaParameters lay = MetaParameters.of(cfg);
+        float[] p = new float[s.size()];
+        if (impl == SmallFcLopt.Implementation.FUSED) {
+            SmallFcLoptKernel.step(st, p, g, theta, lay, lay.decays(theta), SmallFcLoptKernel.firstLayerBias(theta, lay, 0),
+                    0.01f, 0.001f, TWO);
+        } else {
+            SmallFcLoptReference.step(st, p, g, 0, theta, lay, lay.decays(theta), 0.01f, 0.001f);
+        }
+        return st;
+    }
+
+    /** θ that reads a single input channel: d = relu(relu(x_c)), m = 0, so the step is λ1·s_W·max(x_c, 0). */
+    static float[] channelPicker(LoptConfig cfg, int channel) {
+        MetaParameters lay = MetaParameters.of(cfg);
+        float[] theta = new float[lay.size()];
+        theta[lay.weightOffset(0) + channel * 32] = 1f; // input channel → hidden unit 0
+        theta[lay.weightOffset(1)] = 1f; // hidden 0 → hidden 0
+        theta[lay.weightOffset(2)] = 1f; // hidden 0 → direction
+        return theta;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"REFERENCE", "FUSED"})
+    void featuresAreInSpecOrderAndRmsNormalised(SmallFcLopt.Implementation impl) {
+        LoptConfig cfg = LoptConfig.mulo();
+        ParamSpec s = ParamSpec.mup("w", new int[] {4, 6}, Role.HIDDEN, 4, 1.0); // s_W = 1/4
+        float[] g = new float[24];
+        float[] p0 = new float[24];
+        for (int i = 0; i < 24; i++) {
+            g[i] = 0.5f + i;
+            p0[i] = 2f + 0.25f * i;
+        }
+        // channel 0 = g, 1 = p, 2 = m_1 = 0.1 g, 5 = v = 0.001 g², each divided by its RMS over the tensor
+        double[][] expectedFeature = new double[4][24];
+        for (int i = 0; i < 24; i++) {
+            expectedFeature[0][i] = g[i];
+            expectedFeature[1][i] = p0[i];
+            expectedFeature[2][i] = 0.1f * g[i];
+            expectedFeature[3][i] = 0.001f * g[i] * g[i];
+        }
+        int[] channels = {0, 1, 2, 5};
+        for (int q = 0; q < channels.length; q++) {
+            double rms = 0;
+            for (double x : expectedFeature[q]) {
+                rms += x * x;
+            }
+            rms = Math.sqrt(1e-5 + rms / 24);
+            float[] theta = channelPicker(cfg, channels[q]);
+            Optimizer opt = new SmallFcLopt(cfg, theta, impl, TWO).create(List.of(s));
+            Parameter p = new Parameter(s, p0.clone());
+            opt.step(List.of(p), List.of(g));
+            for (int i = 0; i < 24; i++) {
+                double step = 0.01 * 0.25 * expectedFeature[q][i] / rms;
+                assertEquals(p0[i] - step, p.values()[i], 1e-5 * Math.abs(step) + Math.ulp(p0[i]), "channel " + channels[q] + " element " + i);
+            }
+        }
+    }
+
+    @Test
+    void updateIsStepMultTimesDirectionTimesExpOfMagnitudeTimesUpdateScale() {
+        for (LoptConfig cfg : new LoptConfig[] {LoptConfig.mulo(), LoptConfig.sp()}) {
+            MetaParameters lay = MetaParameters.of(cfg);
+            float[] theta = new float[lay.size()];
+            lay.set(theta, "mlp/bout", new float[] {0.7f, 50f});
+            ParamSpec hidden = ParamSpec.mup("h", new int[] {8, 8}, Role.HIDDEN, 8, 1.0);
+            ParamSpec bias = ParamSpec.mup("b", new int[] {8}, Role.BIAS, 1, 1.0);
+            for (SmallFcLopt.Implementation impl : SmallFcLopt.Implementation.values()) {
+                Optimizer opt = new SmallFcLopt(cfg, theta, impl, TWO).create(List.of(hidden, bias));
+                Parameter ph = Parameter.zeros(hidden);
+                Parameter pb = Parameter.zeros(bias);
+                opt.step(List.of(ph, pb), List.of(new float[64], new float[8]));
+                double step = cfg.stepMult() * 0.7 * Math.exp(cfg.expMult() * 50);
+                double sw = cfg.mup() ? 1.0 / 8 : 1.0;
+                assertEquals(-step * sw, ph.values()[3], 1e-9, impl + " " + cfg);
+                assertEquals(-step, pb.values()[5], 1e-9, impl + " " + cfg);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"REFERENCE", "FUSED"})
+    void nonFiniteGradientsNeverProduceNonFiniteParameters(SmallFcLopt.Implementation impl) {
+        LoptConfig cfg = LoptConfig.mulo();
+        List<ParamSpec> specs = List.of(spec("w", 33, 20), spec("b", 20));
+        Optimizer opt = new SmallFcLopt(cfg, randomTheta(cfg, 2), impl, TWO).create(specs);
+        List<Parameter> ps = randomParams(specs, 3);
+        Rng rng = new Rng(1);
+        for (int s = 0; s < 5; s++) {
+            List<float[]> g = randomGrads(specs, rng, 1);
+            g.get(0)[7] = Float.NaN;
+            g.get(0)[8] = Float.POSITIVE_INFINITY;
+            g.get(1)[3] = Float.NEGATIVE_INFINITY;
+            if (s == 2) {
+                java.util.Arrays.fill(g.get(0), Float.NaN); // a whole tensor of NaN
+            }
+            opt.step(ps, g);
+            for (Parameter p : ps) {
+                for (float v : p.values()) {
+                    assertTrue(Float.isFinite(v), "step " + s + ": " + p.name() + " became " + v);
+                }
+            }
+        }
+    }
+
+    @Test
+    void shapeMismatchesGetClearErrors() {
+        LoptConfig cfg = LoptConfig.mulo();
+        Optimizer opt = SmallFcLopt.initial(cfg, 0).create(List.of(spec("w", 4, 5)));
+        Parameter wrong = Parameter.zeros(spec("w", 5, 4));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> opt.step(List.of(wrong), List.of(new float[20])));
+        assertTrue(e.getMessage().contains("[5, 4]") && e.getMessage().contains("[4, 5]"), e.getMessage());
+        Parameter right = Parameter.zeros(spec("w", 4, 5));
+        e = assertThrows(IllegalArgumentException.class, () -> opt.step(List.of(right), List.of(new float[19])));
+        assertTrue(e.getMessage().contains("gradient of 'w' has 19 values, expected 20"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> opt.step(List.of(right, right), List.of(new float[20])));
+        assertTrue(e.getMessage().contains("expected 1 parameter tensors, got 2"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> SmallFcLopt.initial(cfg, 0).create(List.of(spec("x", 2, 3, 4))));
+        assertTrue(e.getMessage().contains("rank"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new SmallFcLopt(cfg, new float[100]));
+        assertTrue(e.getMessage().contains("2409"), e.getMessage());
+    }
+
+    @Test
+    void exportedStateResumesExactly() {
+        LoptConfig cfg = LoptConfig.mulo();
+        SmallFcLopt lo = new SmallFcLopt(cfg, randomTheta(cfg, 8), SmallFcLopt.Implementation.FUSED, TWO);
+        List<ParamSpec> specs = List.of(spec("w", 40, 30), spec("b", 30));
+        Optimizer a = lo.create(specs);
+        List<Parameter> pa = randomParams(specs, 1);
+        Rng rng = new Rng(2);
+        List<List<float[]>> gs = new ArrayList<>();
+        for (int s = 0; s < 6; s++) {
+            gs.add(randomGrads(specs, rng, 1));
+        }
+        for (int s = 0; s < 3; s++) {
+            a.step(pa, gs.get(s));
+        }
+        Optimizer b = lo.create(specs);
+        b.restoreState(a.exportState());
+        assertEquals(3, b.stepsTaken());
+        List<Parameter> pb = copy(pa);
+        for (int s = 3; s < 6; s++) {
+            a.step(pa, gs.get(s));
+            b.step(pb, gs.get(s));
+        }
+        for (int t = 0; t < specs.size(); t++) {
+            assertArrayEquals(pa.get(t).values(), pb.get(t).values());
+        }
+    }
+}
