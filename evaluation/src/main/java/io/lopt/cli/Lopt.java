@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code lopt} command line: one tool, one subcommand per job. */
 @Command(name = "lopt", mixinStandardHelpOptions = true, versionProvider = Lopt.Version.class,
         description = "Meta-train learned optimizers (μLO), use them, and evaluate how they generalise.",
-        subcommands = {TrainCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, CheckpointCommand.class, CommandLine.HelpCommand.class})
 public final class Lopt implements Runnable {
 
     public static void main(String[] args) {
@@ -19,7 +19,8 @@ public final class Lopt implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
                     || ex instanceof io.lopt.optimizees.datasets.DatasetException || ex instanceof UserError
-                    || ex instanceof java.io.UncheckedIOException) {
+                    || ex instanceof java.io.UncheckedIOException
+                    || ex instanceof io.lopt.checkpoints.CheckpointException) {
                 cmd.getErr().println("lopt: " + ex.getMessage());
                 return 2;
             }

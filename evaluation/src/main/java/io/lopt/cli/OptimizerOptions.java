@@ -9,8 +9,11 @@ import picocli.CommandLine.Option;
 /** Choice of optimizer and its hyper-parameters. */
 public final class OptimizerOptions {
     @Option(names = "--optimizer", defaultValue = "adam",
-            description = "sgd, adam, adamw or muadam (default ${DEFAULT-VALUE}).")
+            description = "sgd, adam, adamw, muadam, or lo (a learned optimizer from --lo FILE) (default ${DEFAULT-VALUE}).")
     String name;
+
+    @Option(names = "--lo", paramLabel = "FILE", description = "A learned-optimizer checkpoint (implies --optimizer lo).")
+    java.nio.file.Path lo;
 
     @Option(names = "--lr", description = "Learning rate (default: 0.1 for sgd, 1e-3 for the Adam family).")
     Double lr;
@@ -27,15 +30,27 @@ public final class OptimizerOptions {
     @Option(names = "--weight-decay", defaultValue = "1e-4", description = "AdamW decoupled weight decay (default ${DEFAULT-VALUE}).")
     double weightDecay;
 
+    /** A short name for file names and tables. */
+    String label() {
+        return lo != null ? "lo" : name.trim().toLowerCase(java.util.Locale.ROOT);
+    }
+
     OptimizerFactory factory(Parametrization param) {
-        String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+        String n = lo != null ? "lo" : name.trim().toLowerCase(java.util.Locale.ROOT);
         return switch (n) {
+            case "lo" -> {
+                if (lo == null) {
+                    throw new IllegalArgumentException("--optimizer lo needs --lo FILE (a learned-optimizer checkpoint)");
+                }
+                yield io.lopt.checkpoints.LearnedOptimizerKinds.factory(
+                        io.lopt.checkpoints.LearnedOptimizerCheckpoint.read(lo));
+            }
             case "sgd" -> new Sgd.Config(lr == null ? 0.1 : lr, momentum, param == Parametrization.MUP);
             case "adam" -> new Adam.Config(lr == null ? 1e-3 : lr, beta1, beta2, 1e-8, 0, false);
             case "adamw" -> new Adam.Config(lr == null ? 1e-3 : lr, beta1, beta2, 1e-8, weightDecay, false);
             case "muadam" -> new Adam.Config(lr == null ? 1e-3 : lr, beta1, beta2, 1e-8, 0, true);
             default -> throw new IllegalArgumentException("unknown optimizer '" + name
-                    + "' (expected sgd, adam, adamw or muadam)");
+                    + "' (expected sgd, adam, adamw, muadam or lo)");
         };
     }
 }

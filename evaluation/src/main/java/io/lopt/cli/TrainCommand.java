@@ -45,7 +45,7 @@ public final class TrainCommand implements Callable<Integer> {
         TaskSpec spec = TaskSpec.parse(task);
         Task t = Task.build(spec, common.dataDir);
         OptimizerFactory factory = optimizer.factory(spec.param());
-        Path out = curve != null ? curve : Path.of("train-" + spec.label() + "-" + optimizer.name + ".jsonl");
+        Path out = curve != null ? curve : Path.of("train-" + spec.label() + "-" + optimizer.label() + ".jsonl");
         System.out.printf(Locale.ROOT, "task %s (%,d parameters), optimizer %s, %d steps%n", spec.label(),
                 t.model().parameterCount(), factory.describe(), steps);
         ObjectMapper json = new ObjectMapper();

@@ -1,0 +1,109 @@
+package io.lopt.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lopt.checkpoints.LearnedOptimizerCheckpoint;
+import io.lopt.checkpoints.LearnedOptimizerKinds;
+import io.lopt.checkpoints.Provenance;
+import io.lopt.optim.lo.LoptConfig;
+import io.lopt.optim.lo.SmallFcLopt;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LoptCliTest {
+    @TempDir
+    Path dir;
+
+    /** Runs the CLI, capturing standard output and error. */
+    static String[] run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            code = Lopt.run(args);
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        return new String[] {String.valueOf(code), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
+    }
+
+    @Test
+    void helpListsTheSubcommands() {
+        String[] r = run("--help");
+        assertEquals("0", r[0]);
+        assertTrue(r[1].contains("train") && r[1].contains("checkpoint"), r[1]);
+    }
+
+    @Test
+    void trainWritesACurveAndReportsLoss() throws Exception {
+        Path curve = dir.resolve("c.jsonl");
+        String[] r = run("train", "--task", "dataset=synthetic,res=6,width=32,depth=2,batch=32", "--optimizer", "muadam",
+                "--lr", "3e-3", "--steps", "40", "--curve", curve.toString(), "--threads", "2");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("final test  loss"), r[1]);
+        List<String> lines = Files.readAllLines(curve);
+        assertEquals(40, lines.size());
+        assertTrue(lines.get(0).startsWith("{\"step\":0,\"loss\":"), lines.get(0));
+    }
+
+    @Test
+    void badInputGetsOneLineErrors() {
+        String[] r = run("train", "--task", "width=0");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("width must be at least 1"), r[2]);
+        r = run("train", "--task", "dataset=synthetic,res=4", "--optimizer", "rmsprop", "--steps", "1");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("unknown optimizer 'rmsprop'"), r[2]);
+        r = run("train", "--task", "dataset=fashion-mnist", "--data-dir", dir.toString(), "--steps", "1");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("Fashion-MNIST IDX files not found"), r[2]);
+    }
+
+    @Test
+    void checkpointInspectImportExportAndTrainWithALearnedOptimizer() throws Exception {
+        Path ck = dir.resolve("lo.safetensors");
+        LearnedOptimizerKinds.of(SmallFcLopt.initial(LoptConfig.mulo(), 1), Provenance.of("cli test")).write(ck);
+        String[] r = run("checkpoint", "inspect", ck.toString());
+        assertEquals("0", r[0], r[1] + r[2]);
+        assertTrue(r[1].contains("small_fc_lopt") && r[1].contains("2409 meta-parameters") && r[1].contains("checksum:  OK"),
+                r[1]);
+
+        Path folder = dir.resolve("pylo");
+        r = run("checkpoint", "export-pylo", ck.toString(), folder.toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(Files.exists(folder.resolve("config.json")) && Files.exists(folder.resolve("model.safetensors")));
+        Path back = dir.resolve("back.safetensors");
+        r = run("checkpoint", "import-pylo", folder.toString(), back.toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(java.util.Arrays.equals(LearnedOptimizerCheckpoint.read(ck).theta(),
+                LearnedOptimizerCheckpoint.read(back).theta()));
+
+        r = run("train", "--task", "dataset=synthetic,res=6,width=32,depth=2,batch=32", "--lo", back.toString(),
+                "--steps", "10", "--curve", dir.resolve("lo.jsonl").toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("mulo("), r[1]);
+
+        byte[] b = Files.readAllBytes(ck);
+        b[b.length - 1] ^= 1;
+        Path damaged = dir.resolve("damaged.safetensors");
+        Files.write(damaged, b);
+        r = run("checkpoint", "inspect", damaged.toString());
+        assertEquals("1", r[0]);
+        assertTrue(r[1].contains("DAMAGED (CHECKSUM_MISMATCH)"), r[1]);
+        r = run("train", "--task", "dataset=synthetic,res=6", "--lo", damaged.toString(), "--steps", "1");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("SHA-256"), r[2]);
+    }
+}
