@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code lopt} command line: one tool, one subcommand per job. */
 @Command(name = "lopt", mixinStandardHelpOptions = true, versionProvider = Lopt.Version.class,
         description = "Meta-train learned optimizers (μLO), use them, and evaluate how they generalise.",
-        subcommands = {TrainCommand.class, CheckpointCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, MetaTrainCommand.class, CheckpointCommand.class, CommandLine.HelpCommand.class})
 public final class Lopt implements Runnable {
 
     public static void main(String[] args) {

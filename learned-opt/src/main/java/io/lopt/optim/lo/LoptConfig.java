@@ -1,5 +1,7 @@
 package io.lopt.optim.lo;
 
+import io.lopt.optim.LearnedOptimizer;
+import io.lopt.optim.OptimizerFactory;
 import java.util.List;
 
 /**
@@ -10,7 +12,8 @@ import java.util.List;
  * @param expMult     λ2: 0.001
  * @param mup         whether each tensor's step is multiplied by its s_W (μLO) or not (SP LO)
  */
-public record LoptConfig(List<Integer> hiddenSizes, double stepMult, double expMult, boolean mup) {
+public record LoptConfig(List<Integer> hiddenSizes, double stepMult, double expMult, boolean mup)
+        implements LearnedOptimizer {
     public static final List<Integer> PAPER_HIDDEN = List.of(32, 32);
 
     public LoptConfig {
@@ -43,7 +46,23 @@ public record LoptConfig(List<Integer> hiddenSizes, double stepMult, double expM
     }
 
     /** The number of meta-parameters θ: MLP weights and biases plus the 7 decay offsets. */
+    @Override
     public int thetaSize() {
         return MetaParameters.of(this).size();
+    }
+
+    @Override
+    public String kind() {
+        return SmallFcLopt.KIND;
+    }
+
+    @Override
+    public float[] initialTheta(long seed) {
+        return MetaParameters.of(this).init(seed);
+    }
+
+    @Override
+    public OptimizerFactory withTheta(float[] theta) {
+        return new SmallFcLopt(this, theta);
     }
 }

@@ -1,0 +1,111 @@
+package io.lopt.cli;
+
+import io.lopt.kernels.Parallel;
+import io.lopt.metatrain.MetaTrainer;
+import io.lopt.metatrain.MetaTrainingRun;
+import io.lopt.metatrain.config.MetaTrainConfig;
+import io.lopt.metatrain.config.Presets;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code lopt meta-train}: meta-trains a learned optimizer with truncated PES. */
+@Command(name = "meta-train", mixinStandardHelpOptions = true,
+        description = "Meta-train a learned optimizer with truncated PES; checkpoints and metrics go to the run directory.")
+public final class MetaTrainCommand implements Callable<Integer> {
+
+    static final class Target {
+        @Option(names = "--out", paramLabel = "DIR", description = "A new run directory.")
+        Path out;
+
+        @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR bit-exactly.")
+        Path resume;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    @Option(names = "--config", paramLabel = "C", defaultValue = "quick",
+            description = "A preset (quick, mulo-s, mulo-m, lo-s, lo-m) or a YAML/JSON file (default ${DEFAULT-VALUE}).")
+    String config;
+
+    @Option(names = "--outer-steps", description = "Override the number of outer steps.")
+    Integer outerSteps;
+
+    @Option(names = "--seed", description = "Override the seed.")
+    Long seed;
+
+    @Option(names = "--force", description = "Replace a run that already exists in --out.")
+    boolean force;
+
+    @Mixin
+    CommonOptions common = new CommonOptions();
+
+    @Override
+    public Integer call() {
+        Parallel par = common.parallel();
+        MetaTrainingRun run;
+        if (target.resume != null) {
+            run = MetaTrainingRun.resume(target.resume, common.dataDir, par, msg -> System.err.println("lopt: " + msg));
+        } else {
+            MetaTrainConfig cfg = Presets.load(config);
+            if (outerSteps != null) {
+                cfg = cfg.withOuterSteps(outerSteps);
+            }
+            if (seed != null) {
+                cfg = cfg.withSeed(seed);
+            }
+            run = MetaTrainingRun.create(target.out, cfg, force, common.dataDir, par);
+        }
+        MetaTrainConfig cfg = run.trainer().config();
+        System.out.printf(Locale.ROOT, "meta-training %s: %d outer steps, %d estimator(s) x %d pairs, K=%d, %d threads -> %s%n",
+                cfg.name(), cfg.outerSteps(), cfg.tasks().size(), cfg.pes().pairs(), cfg.pes().truncation(),
+                par.threads(), run.dir());
+        boolean done = runWithSignals(run, cfg);
+        Path lo = run.dir().resolve(MetaTrainingRun.LATEST);
+        if (done) {
+            System.out.println("done: learned optimizer " + lo);
+            return 0;
+        }
+        System.out.println("stopped at outer step " + run.trainer().stepsDone() + "; state saved. Continue with: "
+                + "./lopt meta-train --resume " + run.dir());
+        return 130;
+    }
+
+    /** Runs, turning SIGINT / SIGTERM into "write a state checkpoint, then exit cleanly". */
+    static boolean runWithSignals(MetaTrainingRun run, MetaTrainConfig cfg) {
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.set(true);
+            try {
+                finished.await(120, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "lopt-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (ProgressBar bar = new ProgressBar("meta-train", cfg.outerSteps())) {
+            return run.run(new MetaTrainingRun.Listener() {
+                @Override
+                public void onStep(MetaTrainer.StepMetrics m, long total) {
+                    bar.update(m.step() + 1, String.format(Locale.ROOT, "meta-loss %.4f  |g| %.3g  %.0f inner steps/s",
+                            m.metaLoss(), m.gradNorm(), m.innerStepsPerSecond()));
+                }
+            }, stop::get);
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // already shutting down
+            }
+        }
+    }
+}

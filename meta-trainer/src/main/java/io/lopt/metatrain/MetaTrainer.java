@@ -1,0 +1,169 @@
+package io.lopt.metatrain;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lopt.checkpoints.CheckpointException;
+import io.lopt.checkpoints.LearnedOptimizerCheckpoint;
+import io.lopt.checkpoints.LearnedOptimizerKinds;
+import io.lopt.checkpoints.Provenance;
+import io.lopt.checkpoints.StateCheckpoint;
+import io.lopt.checkpoints.Tensor;
+import io.lopt.kernels.Parallel;
+import io.lopt.metatrain.config.MetaTrainConfig;
+import io.lopt.metatrain.config.Presets;
+import io.lopt.metatrain.outer.OuterAdamW;
+import io.lopt.metatrain.outer.WarmupCosineSchedule;
+import io.lopt.metatrain.pes.PesEstimator;
+import io.lopt.metatrain.pes.TaskProblem;
+import io.lopt.optim.LearnedOptimizer;
+import io.lopt.optim.lo.LoptConfig;
+import io.lopt.optim.lo.SmallFcLopt;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Meta-training of a learned optimizer (SPEC §4): per outer step, every PES estimator (one per task family) runs a
+ * truncation of its particles with perturbed θ, their gradient estimates are averaged with equal weight, and the
+ * outer AdamW updates θ under a warmup + cosine schedule. The whole state (θ, outer moments, every particle) can be
+ * saved and restored so that a resumed run continues bit-exactly.
+ */
+public final class MetaTrainer {
+    private final MetaTrainConfig config;
+    private final LearnedOptimizer learned;
+    private final Parallel parallel;
+    private final float[] theta;
+    private final OuterAdamW outer;
+    private final WarmupCosineSchedule schedule;
+    private final List<PesEstimator<TaskProblem.Episode, TaskProblem.Member>> estimators = new ArrayList<>();
+    private final List<TaskProblem> problems = new ArrayList<>();
+    private long step;
+
+    /** The metrics of one outer step. */
+    public record StepMetrics(long step, double metaLoss, double gradNorm, double updateNorm, double lr,
+            long innerSteps, double seconds, double fwdBwdSeconds, double optimizerSeconds, int resets, int nonFinite) {
+        public double innerStepsPerSecond() {
+            return innerSteps / Math.max(1e-9, seconds);
+        }
+    }
+
+    public MetaTrainer(MetaTrainConfig config, Path dataDir, Parallel parallel) {
+        this.config = config;
+        this.learned = config.optimizer().learnedOptimizer();
+        this.parallel = parallel;
+        this.theta = learned.initialTheta(config.seed());
+        MetaTrainConfig.OuterSpec o = config.outer();
+        this.outer = new OuterAdamW(theta.length, o.beta1(), o.beta2(), o.eps(), o.weightDecay(), o.clipNorm());
+        this.schedule = new WarmupCosineSchedule(o.lr(), o.finalLr(), o.warmup(), o.cosineSteps());
+        for (int i = 0; i < config.tasks().size(); i++) {
+            TaskProblem p = new TaskProblem(config.tasks().get(i).distribution(), learned, config.pes(), dataDir);
+            problems.add(p);
+            estimators.add(new PesEstimator<>(p, config.pes(), i, config.seed(), theta.length));
+        }
+    }
+
+    public MetaTrainConfig config() {
+        return config;
+    }
+
+    /** Outer steps done. */
+    public long stepsDone() {
+        return step;
+    }
+
+    public boolean done() {
+        return step >= config.outerSteps();
+    }
+
+    /** A copy of θ. */
+    public float[] theta() {
+        return theta.clone();
+    }
+
+    /** Runs one outer step. */
+    public StepMetrics step() {
+        long t0 = System.nanoTime();
+        double[] grad = new double[theta.length];
+        double loss = 0;
+        long inner = 0;
+        int resets = 0;
+        int nonFinite = 0;
+        for (PesEstimator<TaskProblem.Episode, TaskProblem.Member> e : estimators) {
+            PesEstimator.Step s = e.step(theta, step, parallel);
+            for (int j = 0; j < grad.length; j++) {
+                grad[j] += s.gradient()[j] / estimators.size();
+            }
+            loss += s.metaLoss() / estimators.size();
+            inner += s.innerSteps();
+            resets += s.resets();
+            nonFinite += s.nonFinite();
+        }
+        double gn = 0;
+        for (double g : grad) {
+            gn += g * g;
+        }
+        double lr = schedule.at(step);
+        double un = outer.update(theta, grad, lr);
+        step++;
+        long fb = 0;
+        long op = 0;
+        for (TaskProblem p : problems) {
+            long[] t = p.takeTimings();
+            fb += t[0];
+            op += t[1];
+        }
+        return new StepMetrics(step - 1, loss, Math.sqrt(gn), un, lr, inner, (System.nanoTime() - t0) / 1e9, fb / 1e9,
+                op / 1e9, resets, nonFinite);
+    }
+
+    /** The current learned optimizer as a checkpoint, with provenance. */
+    public LearnedOptimizerCheckpoint checkpoint(String source) {
+        ObjectNode dist = JsonNodeFactory.instance.objectNode();
+        dist.set("tasks", Presets.toTree(config).get("tasks"));
+        Provenance prov = new Provenance(Provenance.currentVersion(), Provenance.now(), Presets.toTree(config), step,
+                dist.get("tasks"), source);
+        return LearnedOptimizerKinds.of(new SmallFcLopt((LoptConfig) learned, theta), prov);
+    }
+
+    /** Everything needed to resume: θ, the outer optimizer, and every particle. */
+    public StateCheckpoint state() {
+        List<Tensor> tensors = new ArrayList<>();
+        ObjectNode meta = JsonNodeFactory.instance.objectNode();
+        meta.set("config", Presets.toTree(config));
+        meta.put("outer_step", step);
+        meta.put("outer_adam_step", outer.step());
+        tensors.add(Tensor.f32("theta", new int[] {theta.length}, theta));
+        tensors.add(Tensor.f64("outer/m", outer.firstMoment()));
+        tensors.add(Tensor.f64("outer/v", outer.secondMoment()));
+        var ests = meta.putArray("estimators");
+        for (int i = 0; i < estimators.size(); i++) {
+            estimators.get(i).save("est" + i, tensors, ests.addObject());
+        }
+        return new StateCheckpoint(step, meta, tensors);
+    }
+
+    /** Restores a state written by {@link #state()} for the same configuration. */
+    public void restore(StateCheckpoint s) {
+        JsonNode meta = s.meta();
+        JsonNode cfg = meta.get("config");
+        if (cfg == null || !Presets.fromTree(cfg, "state").equals(config)) {
+            throw new CheckpointException(CheckpointException.Kind.MISMATCH, null,
+                    "the state was written by a run with another configuration");
+        }
+        Map<String, Tensor> t = s.tensorMap();
+        float[] th = t.get("theta").floats();
+        if (th.length != theta.length) {
+            throw new CheckpointException(CheckpointException.Kind.MISMATCH, null, "state θ has " + th.length
+                    + " values, expected " + theta.length);
+        }
+        System.arraycopy(th, 0, theta, 0, th.length);
+        outer.restore(t.get("outer/m").doubles(), t.get("outer/v").doubles(), meta.get("outer_adam_step").asLong());
+        JsonNode ests = meta.get("estimators");
+        for (int i = 0; i < estimators.size(); i++) {
+            estimators.get(i).load("est" + i, t, ests.get(i));
+        }
+        step = meta.get("outer_step").asLong();
+    }
+}

@@ -1,0 +1,134 @@
+package io.lopt.metatrain.config;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.lopt.optim.LearnedOptimizer;
+import io.lopt.optim.lo.LoptConfig;
+import io.lopt.optimizees.models.Parametrization;
+import io.lopt.optimizees.tasks.TaskDistribution;
+import java.util.List;
+
+/**
+ * A meta-training run, as written in a YAML or JSON file (snake_case keys). Every value is checked when the file is
+ * read; unknown keys are rejected by name. See {@link Presets} for the documented presets.
+ *
+ * @param name             a label (the preset's name by default)
+ * @param seed             the seed of every random draw of the run
+ * @param outerSteps       number of outer (meta-) steps
+ * @param optimizer        the learned optimizer being meta-trained
+ * @param pes              the PES estimator's settings
+ * @param tasks            one PES estimator per entry; their gradients are averaged with equal weight
+ * @param outer            the outer optimizer and its schedule
+ * @param checkpointEvery  write a learned-optimizer and a state checkpoint every this many outer steps
+ * @param keepStates       how many state checkpoints to keep
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerSpec optimizer, PesSpec pes,
+        List<TaskFamily> tasks, OuterSpec outer, int checkpointEvery, int keepStates) {
+
+    public MetaTrainConfig {
+        require(name != null && !name.isBlank(), "name must be given");
+        require(outerSteps >= 1, "outer_steps must be at least 1, got " + outerSteps);
+        require(optimizer != null, "optimizer must be given");
+        require(pes != null, "pes must be given");
+        require(tasks != null && !tasks.isEmpty(), "tasks must list at least one task family");
+        require(outer != null, "outer must be given");
+        require(checkpointEvery >= 1, "checkpoint_every must be at least 1, got " + checkpointEvery);
+        require(keepStates >= 1, "keep_states must be at least 1, got " + keepStates);
+        tasks = List.copyOf(tasks);
+    }
+
+    static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    public MetaTrainConfig withOuterSteps(int steps) {
+        return new MetaTrainConfig(name, seed, steps, optimizer, pes, tasks,
+                outer.withCosineSteps(Math.max(0, steps - outer.warmup())), checkpointEvery, keepStates);
+    }
+
+    public MetaTrainConfig withSeed(long s) {
+        return new MetaTrainConfig(name, s, outerSteps, optimizer, pes, tasks, outer, checkpointEvery, keepStates);
+    }
+
+    /** The learned optimizer being meta-trained. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record OptimizerSpec(String kind, List<Integer> hiddenSizes, double stepMult, double expMult, boolean mup) {
+        public OptimizerSpec {
+            require("small_fc_lopt".equals(kind), "optimizer.kind must be small_fc_lopt, got '" + kind + "'");
+            require(hiddenSizes != null, "optimizer.hidden_sizes must be given");
+            new LoptConfig(hiddenSizes, stepMult, expMult, mup); // validates
+        }
+
+        public LearnedOptimizer learnedOptimizer() {
+            return new LoptConfig(hiddenSizes, stepMult, expMult, mup);
+        }
+    }
+
+    /**
+     * @param pairs      antithetic pairs per estimator (paper: 8)
+     * @param sigma      perturbation standard deviation (paper: 0.01)
+     * @param truncation inner steps per truncation, K (paper: 50)
+     * @param minHorizon shortest inner trajectory (paper: 100)
+     * @param maxHorizon longest inner trajectory (paper: 1000); horizons are log-uniform in between
+     * @param nanLoss    the meta-loss that replaces a non-finite one (paper: 20)
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record PesSpec(int pairs, double sigma, int truncation, int minHorizon, int maxHorizon, double nanLoss) {
+        public PesSpec {
+            require(pairs >= 1, "pes.pairs must be at least 1, got " + pairs);
+            require(sigma > 0 && Double.isFinite(sigma), "pes.sigma must be positive, got " + sigma);
+            require(truncation >= 1, "pes.truncation must be at least 1, got " + truncation);
+            require(minHorizon >= truncation, "pes.min_horizon (" + minHorizon + ") must be at least pes.truncation ("
+                    + truncation + ")");
+            require(maxHorizon >= minHorizon, "pes.max_horizon (" + maxHorizon + ") must be at least pes.min_horizon ("
+                    + minHorizon + ")");
+            require(Double.isFinite(nanLoss), "pes.nan_loss must be finite");
+        }
+    }
+
+    /** A task family: one PES estimator draws its tasks from it. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record TaskFamily(List<String> datasets, List<Integer> resolutions, List<Integer> widths,
+            List<Integer> depths, String param, int batch) {
+        public TaskFamily {
+            distribution(datasets, resolutions, widths, depths, param, batch); // validates
+        }
+
+        private static TaskDistribution distribution(List<String> d, List<Integer> r, List<Integer> w, List<Integer> dep,
+                String param, int batch) {
+            require(param != null, "tasks[].param must be given (mup or sp)");
+            return new TaskDistribution(d, r, w, dep, Parametrization.parse(param), batch);
+        }
+
+        public TaskDistribution distribution() {
+            return distribution(datasets, resolutions, widths, depths, param, batch);
+        }
+    }
+
+    /**
+     * AdamW on θ with linear warmup to {@code lr}, cosine decay to {@code finalLr} over {@code cosineSteps}, then flat;
+     * the update is clipped to global norm {@code clipNorm} (≤ 0: no clipping).
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record OuterSpec(double lr, double finalLr, int warmup, int cosineSteps, double beta1, double beta2,
+            double eps, double weightDecay, double clipNorm) {
+        public OuterSpec {
+            require(lr > 0 && Double.isFinite(lr), "outer.lr must be positive, got " + lr);
+            require(finalLr >= 0 && finalLr <= lr, "outer.final_lr must be in [0, lr], got " + finalLr);
+            require(warmup >= 0, "outer.warmup must be non-negative, got " + warmup);
+            require(cosineSteps >= 0, "outer.cosine_steps must be non-negative, got " + cosineSteps);
+            require(beta1 >= 0 && beta1 < 1, "outer.beta1 must be in [0, 1), got " + beta1);
+            require(beta2 >= 0 && beta2 < 1, "outer.beta2 must be in [0, 1), got " + beta2);
+            require(eps > 0, "outer.eps must be positive, got " + eps);
+            require(weightDecay >= 0, "outer.weight_decay must be non-negative, got " + weightDecay);
+            require(Double.isFinite(clipNorm), "outer.clip_norm must be finite");
+        }
+
+        public OuterSpec withCosineSteps(int n) {
+            return new OuterSpec(lr, finalLr, warmup, n, beta1, beta2, eps, weightDecay, clipNorm);
+        }
+    }
+}

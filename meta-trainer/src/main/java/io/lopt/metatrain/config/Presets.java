@@ -1,0 +1,132 @@
+package io.lopt.metatrain.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Meta-training configurations: the built-in presets (YAML resources next to this class, each documenting the paper
+ * setting it scales down) and user files in YAML or JSON. A user file may start from a preset with
+ * {@code preset: NAME} and override any key.
+ */
+public final class Presets {
+    /** The presets, in the order the README lists them. */
+    public static final List<String> NAMES = List.of("quick", "mulo-s", "mulo-m", "lo-s", "lo-m");
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private Presets() {
+    }
+
+    /** A preset by name, or a YAML/JSON file by path. */
+    public static MetaTrainConfig load(String nameOrPath) {
+        if (NAMES.contains(nameOrPath)) {
+            return bind(presetTree(nameOrPath), "preset " + nameOrPath);
+        }
+        Path p = Path.of(nameOrPath);
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalArgumentException("'" + nameOrPath + "' is neither a preset (" + String.join(", ", NAMES)
+                    + ") nor a readable configuration file");
+        }
+        JsonNode tree;
+        try {
+            tree = YAML.readTree(Files.readString(p));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(p + ": not valid YAML/JSON: " + e.getMessage(), e);
+        }
+        return fromTree(tree, p.toString());
+    }
+
+    /** Binds a configuration tree, expanding {@code preset:} first. */
+    public static MetaTrainConfig fromTree(JsonNode tree, String source) {
+        if (tree == null || !tree.isObject()) {
+            throw new IllegalArgumentException(source + ": the configuration must be a mapping of keys to values");
+        }
+        ObjectNode t = ((ObjectNode) tree).deepCopy();
+        JsonNode preset = t.remove("preset");
+        if (preset != null) {
+            if (!preset.isTextual() || !NAMES.contains(preset.asText())) {
+                throw new IllegalArgumentException(source + ": unknown preset " + preset + " (known: " + NAMES + ")");
+            }
+            ObjectNode base = presetTree(preset.asText());
+            merge(base, t);
+            t = base;
+        }
+        return bind(t, source);
+    }
+
+    static ObjectNode presetTree(String name) {
+        try (InputStream in = Presets.class.getResourceAsStream("/io/lopt/metatrain/presets/" + name + ".yaml")) {
+            if (in == null) {
+                throw new IllegalStateException("preset resource " + name + " missing from the build");
+            }
+            return (ObjectNode) YAML.readTree(in);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read preset " + name, e);
+        }
+    }
+
+    /** Overrides {@code base} with {@code over}, key by key (nested mappings merge; lists and scalars replace). */
+    static void merge(ObjectNode base, ObjectNode over) {
+        Iterator<Map.Entry<String, JsonNode>> it = over.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode b = base.get(e.getKey());
+            if (b != null && b.isObject() && e.getValue().isObject()) {
+                merge((ObjectNode) b, (ObjectNode) e.getValue());
+            } else {
+                base.set(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    static MetaTrainConfig bind(JsonNode tree, String source) {
+        try {
+            return YAML.treeToValue(tree, MetaTrainConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new IllegalArgumentException(source + ": unknown key '" + e.getPropertyName() + "' at "
+                    + path(e) + " (known: " + e.getKnownPropertyIds() + ")", e);
+        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+            Throwable c = e;
+            while (c.getCause() != null && !(c instanceof IllegalArgumentException)) {
+                c = c.getCause();
+            }
+            String msg = c instanceof IllegalArgumentException ? c.getMessage() : e.getOriginalMessage();
+            throw new IllegalArgumentException(source + ": invalid configuration: " + msg + " (at " + path(e) + ")", e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(source + ": invalid configuration: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + ": invalid configuration: " + e.getMessage(), e);
+        }
+    }
+
+    private static String path(com.fasterxml.jackson.databind.JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                sb.append(sb.isEmpty() ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.isEmpty() ? "the top level" : sb.toString();
+    }
+
+    /** The configuration as a JSON tree (for run directories and provenance). */
+    public static ObjectNode toTree(MetaTrainConfig c) {
+        return YAML.valueToTree(c);
+    }
+}

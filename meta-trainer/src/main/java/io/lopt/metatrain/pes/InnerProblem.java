@@ -1,0 +1,46 @@
+package io.lopt.metatrain.pes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lopt.checkpoints.Tensor;
+import io.lopt.kernels.Parallel;
+import io.lopt.util.Rng;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The inner problem that {@link PesEstimator} unrolls. An <em>episode</em> is what the two members of an antithetic
+ * pair share (task, initialisation, data order, horizon); a <em>member</em> is one particle's evolving state
+ * (optimizee parameters, optimizer state, position in its data stream).
+ *
+ * @param <E> episode
+ * @param <M> member state
+ */
+public interface InnerProblem<E, M> {
+
+    /** A fresh episode drawn from {@code rng}. */
+    E sampleEpisode(Rng rng);
+
+    /** The number of inner steps of the episode's trajectory. */
+    int horizon(E episode);
+
+    /** A member at the start of the episode. */
+    M start(E episode);
+
+    /**
+     * Runs {@code n} inner steps of {@code member} with meta-parameters θ, writing the training loss of each step at
+     * its pre-update parameters into {@code losses[0..n)}. A non-finite loss ends the unroll early; the remaining
+     * entries are NaN.
+     */
+    void unroll(E episode, M member, float[] theta, int n, double[] losses, Parallel par);
+
+    /** The episode as JSON, for state checkpoints. */
+    ObjectNode saveEpisode(E episode);
+
+    E loadEpisode(JsonNode json);
+
+    /** Appends the member's state as tensors named {@code prefix/...} and scalars into {@code meta}. */
+    void saveMember(M member, String prefix, List<Tensor> tensors, ObjectNode meta);
+
+    M loadMember(E episode, String prefix, Map<String, Tensor> tensors, JsonNode meta);
+}
