@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code lopt} command line: one tool, one subcommand per job. */
 @Command(name = "lopt", mixinStandardHelpOptions = true, versionProvider = Lopt.Version.class,
         description = "Meta-train learned optimizers (μLO), use them, and evaluate how they generalise.",
-        subcommands = {TrainCommand.class, MetaTrainCommand.class, CheckpointCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {QuickstartCommand.class, TrainCommand.class, MetaTrainCommand.class, EvaluateCommand.class,
+            ReportCommand.class, CheckpointCommand.class, CommandLine.HelpCommand.class})
 public final class Lopt implements Runnable {
 
     public static void main(String[] args) {

@@ -67,21 +67,26 @@ public final class MetaTrainCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "meta-training %s: %d outer steps, %d estimator(s) x %d pairs, K=%d, %d threads -> %s%n",
                 cfg.name(), cfg.outerSteps(), cfg.tasks().size(), cfg.pes().pairs(), cfg.pes().truncation(),
                 par.threads(), run.dir());
-        boolean done = runWithSignals(run, cfg);
-        Path lo = run.dir().resolve(MetaTrainingRun.LATEST);
-        if (done) {
-            System.out.println("done: learned optimizer " + lo);
-            return 0;
+        CountDownLatch finished = new CountDownLatch(1);
+        try {
+            boolean done = runWithSignals(run, cfg, finished);
+            Path lo = run.dir().resolve(MetaTrainingRun.LATEST);
+            if (done) {
+                System.out.println("done: learned optimizer " + lo);
+                return 0;
+            }
+            System.out.println("stopped at outer step " + run.trainer().stepsDone() + "; state saved. Continue with: "
+                    + "./lopt meta-train --resume " + run.dir());
+            System.out.flush();
+            return 130;
+        } finally {
+            finished.countDown();
         }
-        System.out.println("stopped at outer step " + run.trainer().stepsDone() + "; state saved. Continue with: "
-                + "./lopt meta-train --resume " + run.dir());
-        return 130;
     }
 
     /** Runs, turning SIGINT / SIGTERM into "write a state checkpoint, then exit cleanly". */
-    static boolean runWithSignals(MetaTrainingRun run, MetaTrainConfig cfg) {
+    static boolean runWithSignals(MetaTrainingRun run, MetaTrainConfig cfg, CountDownLatch finished) {
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-        CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop.set(true);
             try {
@@ -100,7 +105,6 @@ public final class MetaTrainCommand implements Callable<Integer> {
                 }
             }, stop::get);
         } finally {
-            finished.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException ignored) {

@@ -1,0 +1,145 @@
+package io.lopt.evaluation.report;
+
+import io.lopt.evaluation.runs.EvalOptimizer;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** The report's plots, rendered with XChart to PNG bytes. */
+final class Plots {
+    private static final Color[] COLORS = {new Color(0xD62728), new Color(0x1F77B4), new Color(0x2CA02C),
+        new Color(0xFF7F0E), new Color(0x9467BD), new Color(0x8C564B), new Color(0xE377C2), new Color(0x7F7F7F)};
+
+    static {
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    private Plots() {
+    }
+
+    static Color color(int i) {
+        return COLORS[i % COLORS.length];
+    }
+
+    /** Mean training-loss curve (over seeds, smoothed) of every optimizer on one task. */
+    static byte[] lossCurves(Analysis a, String task) throws IOException {
+        XYChart c = new XYChartBuilder().width(720).height(420).title("Training loss: " + task).xAxisTitle("step")
+                .yAxisTitle("training loss (mean over seeds)").build();
+        style(c.getStyler());
+        c.getStyler().setMarkerSize(0);
+        double first = Double.NaN;
+        Map<String, Analysis.Cell> row = a.cells.get(task);
+        for (int i = 0; i < a.optimizers.size(); i++) {
+            EvalOptimizer o = a.optimizers.get(i);
+            Analysis.Cell cell = row.get(o.id());
+            if (cell == null || cell.meanCurve().length == 0) {
+                continue;
+            }
+            double[] y = cell.meanCurve();
+            int stride = Math.max(1, y.length / 400);
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (int s = 0; s < y.length; s += stride) {
+                if (Double.isFinite(y[s])) {
+                    xs.add((double) s);
+                    ys.add(y[s]);
+                }
+            }
+            if (xs.isEmpty()) {
+                continue;
+            }
+            if (Double.isNaN(first) || y[0] > first) {
+                first = y[0];
+            }
+            String name = o.display() + (cell.diverged() > 0 ? " (" + cell.diverged() + "/" + cell.runs() + " diverged)" : "");
+            XYSeries s = c.addSeries(name, xs, ys);
+            s.setLineColor(color(i));
+            s.setMarker(SeriesMarkers.NONE);
+            s.setLineStyle(new BasicStroke(o.learned() ? 2.4f : 1.6f));
+        }
+        if (Double.isFinite(first)) {
+            c.getStyler().setYAxisMax(first * 1.05);
+        }
+        return png(c);
+    }
+
+    /** Final smoothed training loss (mean ± standard error over seeds) against the suite's axis. */
+    static byte[] finalLossVsAxis(Analysis a, String axis, List<String> tasks) throws IOException {
+        if (axis.equals("dataset")) {
+            CategoryChart c = new CategoryChartBuilder().width(720).height(420).title("Final training loss by task")
+                    .xAxisTitle("task").yAxisTitle("final smoothed training loss").build();
+            style(c.getStyler());
+            for (int i = 0; i < a.optimizers.size(); i++) {
+                EvalOptimizer o = a.optimizers.get(i);
+                List<String> xs = new ArrayList<>();
+                List<Double> ys = new ArrayList<>();
+                for (String t : tasks) {
+                    Analysis.Cell cell = a.cells.get(t).get(o.id());
+                    xs.add(a.axisValue(t, axis));
+                    ys.add(cell == null || cell.finalLoss().n() == 0 ? 0.0 : cell.finalLoss().mean());
+                }
+                c.addSeries(o.display(), xs, ys).setFillColor(color(i));
+            }
+            return png(c);
+        }
+        String label = switch (axis) {
+            case "width" -> "width (hidden units)";
+            case "depth" -> "depth (hidden layers)";
+            default -> "training steps";
+        };
+        XYChart c = new XYChartBuilder().width(720).height(420).title("Final training loss vs " + axis)
+                .xAxisTitle(label).yAxisTitle("final smoothed training loss").build();
+        style(c.getStyler());
+        c.getStyler().setXAxisLogarithmic(!axis.equals("depth"));
+        for (int i = 0; i < a.optimizers.size(); i++) {
+            EvalOptimizer o = a.optimizers.get(i);
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            List<Double> es = new ArrayList<>();
+            for (String t : tasks) {
+                Analysis.Cell cell = a.cells.get(t).get(o.id());
+                if (cell != null && cell.finalLoss().n() > 0 && cell.diverged() == 0) {
+                    xs.add(Double.parseDouble(a.axisValue(t, axis)));
+                    ys.add(cell.finalLoss().mean());
+                    es.add(cell.finalLoss().se());
+                }
+            }
+            if (xs.isEmpty()) {
+                continue;
+            }
+            XYSeries s = c.addSeries(o.display(), xs, ys, es);
+            s.setLineColor(color(i));
+            s.setMarkerColor(color(i));
+            s.setMarker(SeriesMarkers.CIRCLE);
+        }
+        if (c.getSeriesMap().isEmpty()) {
+            c.addSeries("(every optimizer diverged)", new double[] {1}, new double[] {0});
+        }
+        return png(c);
+    }
+
+    private static void style(org.knowm.xchart.style.AxesChartStyler s) {
+        s.setLegendPosition(Styler.LegendPosition.InsideNE);
+        s.setChartBackgroundColor(Color.WHITE);
+        s.setPlotBackgroundColor(Color.WHITE);
+        s.setPlotGridLinesColor(new Color(0xDDDDDD));
+        s.setLegendBorderColor(new Color(0xCCCCCC));
+        s.setAntiAlias(true);
+    }
+
+    private static byte[] png(Chart<?, ?> c) throws IOException {
+        return BitmapEncoder.getBitmapBytes(c, BitmapEncoder.BitmapFormat.PNG);
+    }
+}
