@@ -251,7 +251,7 @@ public final class SuiteRunner {
         if (Files.isRegularFile(f)) {
             try {
                 JsonNode old = JSON.readTree(f.toFile());
-                if (!old.path("suite").equals(evaluation.get("suite")) || !sameLearned(old, evaluation)) {
+                if (!sameSuite(old.path("suite"), evaluation.get("suite")) || !sameLearned(old, evaluation)) {
                     throw new IllegalArgumentException(out + " holds an evaluation of another suite or other learned "
                             + "optimizers; use another --out directory (or delete it)");
                 }
@@ -263,6 +263,14 @@ public final class SuiteRunner {
             Files.createDirectories(out);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean sameSuite(JsonNode a, JsonNode b) {
+        try {
+            return Suites.bind(a, "evaluation.json").equals(Suites.bind(b, "suite"));
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 

@@ -49,7 +49,7 @@ public final class Tuner {
         if (Files.isRegularFile(file)) {
             try {
                 JsonNode cached = JSON.readTree(file.toFile());
-                if (cached.path("key").equals(key)) {
+                if (cached.path("key").toString().equals(key.toString())) {
                     List<double[]> grid = new java.util.ArrayList<>();
                     for (JsonNode g : cached.get("grid")) {
                         grid.add(new double[] {g.get("lr").asDouble(), g.get("final_loss").asDouble(Double.NaN)});

@@ -1,0 +1,166 @@
+package io.lopt.evaluation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lopt.checkpoints.LearnedOptimizerKinds;
+import io.lopt.checkpoints.Provenance;
+import io.lopt.evaluation.report.Analysis;
+import io.lopt.evaluation.report.Report;
+import io.lopt.evaluation.runs.RunResult;
+import io.lopt.evaluation.runs.SuiteRunner;
+import io.lopt.evaluation.suites.SuiteConfig;
+import io.lopt.evaluation.suites.Suites;
+import io.lopt.kernels.Parallel;
+import io.lopt.optim.lo.LoptConfig;
+import io.lopt.optim.lo.MetaParameters;
+import io.lopt.optim.lo.SmallFcLopt;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EvaluationEndToEndTest {
+    @TempDir
+    Path dir;
+
+    static final String TINY = """
+            name: tiny
+            description: a tiny suite on the synthetic family
+            axis: width
+            base: {dataset: synthetic, res: 4, width: 8, depth: 2, batch: 32}
+            steps: 30
+            seeds: [0, 1, 2]
+            tasks:
+              - {group: width, width: 8}
+              - {group: width, width: 24}
+              - {group: depth, depth: 2}
+              - {group: depth, depth: 4}
+            baselines: [adamw, muadam]
+            tuning: {steps: 30, seeds: [0], lr_min: 1.0e-3, lr_max: 1.0e-1, lr_count: 3, weight_decay: 1.0e-4}
+            divergence_factor: 2.0
+            ranks_at: [0.2, 0.6, 1.0]
+            """;
+
+    static SuiteConfig suite(String yaml) throws Exception {
+        return Suites.bind(new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(yaml), "t");
+    }
+
+    Path learned(boolean mup, float magnitudeBias) {
+        LoptConfig cfg = mup ? LoptConfig.mulo() : LoptConfig.sp();
+        float[] theta = MetaParameters.of(cfg).init(1);
+        // a learned optimizer whose direction is dominated by the normalised gradient: it trains, slowly
+        MetaParameters lay = MetaParameters.of(cfg);
+        lay.set(theta, "mlp/bout", new float[] {0, magnitudeBias});
+        Path p = dir.resolve((mup ? "mulo" : "splo") + ".safetensors");
+        LearnedOptimizerKinds.of(new SmallFcLopt(cfg, theta), Provenance.of("test")).write(p);
+        return p;
+    }
+
+    @Test
+    void tinySuiteEndToEndWithReportsAndResume() throws Exception {
+        SuiteConfig s = suite(TINY);
+        Path out = dir.resolve("eval");
+        List<Path> los = List.of(learned(true, 0f), learned(false, 0f));
+        AtomicInteger ran = new AtomicInteger();
+        SuiteRunner.Listener count = new SuiteRunner.Listener() {
+            @Override
+            public void onRun(RunResult r, int done, int total) {
+                ran.incrementAndGet();
+            }
+        };
+        SuiteRunner.Outcome o = SuiteRunner.run(s, los, out, dir.resolve("cache"), null, Parallel.of(2), count);
+        // 3 distinct tasks (width 8 depth 2 is listed twice) × 4 optimizers × 3 seeds
+        assertEquals(36, o.runs().size());
+        assertEquals(36, ran.get());
+        Path html = new Report(new Analysis(o)).write(out);
+
+        JsonNode results = new ObjectMapper().readTree(out.resolve(Report.RESULTS).toFile());
+        assertEquals(36, results.get("runs").size());
+        assertEquals(30, results.get("runs").get(0).get("losses").size(), "every number, the curves included");
+        assertEquals(4, results.get("optimizers").size());
+        assertTrue(results.get("optimizers").get(0).get("sha256").asText().length() == 64, "checkpoint checksums");
+        assertTrue(results.get("provenance").has("lopt_version"));
+        assertEquals(3, results.get("ranks").size());
+        assertTrue(results.get("tuning").get(0).get("best_lr").isNumber());
+        assertEquals(6, results.get("paired_tests").size(), "2 learned optimizers × 3 tasks");
+
+        String md = Files.readString(out.resolve(Report.MARKDOWN));
+        assertTrue(md.contains("## Ranks") && md.contains("tuned lr") && md.contains("best lr"), md);
+        String page = Files.readString(html);
+        Matcher m = Pattern.compile("<img alt=\"([^\"]+)\" src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"").matcher(page);
+        List<String> plots = new java.util.ArrayList<>();
+        while (m.find()) {
+            plots.add(m.group(1));
+            byte[] png = java.util.Base64.getDecoder().decode(m.group(2));
+            assertEquals((byte) 0x89, png[0]);
+            assertEquals('P', png[1], "embedded PNG");
+        }
+        for (String task : List.of("synth4-w8-d2", "synth4-w24-d2", "synth4-w8-d4")) {
+            assertTrue(plots.contains("loss-" + task + ".png"), "a plot per task: " + plots);
+        }
+        assertTrue(plots.contains("final-loss-vs-width.png") && plots.contains("final-loss-vs-depth.png"), plots.toString());
+        assertFalse(page.contains("src=\"plots/"), "self-contained");
+        assertTrue(Files.size(out.resolve("plots").resolve("final-loss-vs-width.png")) > 1000);
+
+        // resume: nothing is run twice; tuning comes from the cache
+        ran.set(0);
+        SuiteRunner.Outcome again = SuiteRunner.run(s, los, out, dir.resolve("cache"), null, Parallel.of(2), count);
+        assertEquals(0, ran.get());
+        assertTrue(again.tuning().get(0).fromCache());
+        assertEquals(36, SuiteRunner.reload(out).runs().size());
+
+        // another suite or other learned optimizers in the same directory are refused
+        assertThrows(IllegalArgumentException.class, () -> SuiteRunner.run(s, List.of(los.get(0)), out,
+                dir.resolve("cache"), null, Parallel.serial(), count));
+    }
+
+    @Test
+    void aDivergingOptimizerIsDetectedAndRankedLast() throws Exception {
+        SuiteConfig s = suite(TINY.replace("baselines: [adamw, muadam]", "baselines: [muadam]")
+                .replace("seeds: [0, 1, 2]", "seeds: [0, 1]"));
+        // an absurd magnitude: every step is multiplied by exp(0.001 × 60000) = e^60 — the loss explodes
+        Path bad = learned(true, 60000f);
+        Path out = dir.resolve("div");
+        SuiteRunner.Outcome o = SuiteRunner.run(s, List.of(bad), out, dir.resolve("cache2"), null, Parallel.of(2),
+                new SuiteRunner.Listener() { });
+        Analysis a = new Analysis(o);
+        for (String t : a.tasks) {
+            Analysis.Cell c = a.cells.get(t).get("mulo");
+            assertEquals(2, c.diverged(), t);
+            assertTrue(Double.isNaN(c.finalLoss().mean()));
+            for (RunResult r : a.runs(t, "mulo")) {
+                assertTrue(r.diverged() && r.divergedAt() >= 0 && r.divergedAt() < 30);
+                assertTrue(r.losses().length == r.divergedAt() + 1, "the run stopped where it diverged");
+            }
+        }
+        assertEquals(2.0, a.meanRanks[2][0], "the diverged learned optimizer ranks last at 100%");
+        new Report(a).write(out);
+        assertTrue(Files.readString(out.resolve(Report.MARKDOWN)).contains("diverged: μLO 2/2"));
+    }
+
+    @Test
+    void suitesAreValidated() throws Exception {
+        for (String n : Suites.NAMES) {
+            assertEquals(n, Suites.load(n).name());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> suite(TINY.replace("steps: 30\n", "stepz: 30\nsteps: 30\n")));
+        assertTrue(e.getMessage().contains("unknown key 'stepz'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> suite(TINY.replace("group: depth, depth: 4",
+                "group: colour, depth: 4")));
+        assertTrue(e.getMessage().contains("group must be one of"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> suite(TINY.replace("[adamw, muadam]", "[sgd]")));
+        assertTrue(e.getMessage().contains("unknown baseline 'sgd'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> suite(TINY.replace("width: 24", "width: 0")));
+        assertTrue(e.getMessage().contains("width must be at least 1"), e.getMessage());
+    }
+}
