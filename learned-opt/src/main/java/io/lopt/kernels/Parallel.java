@@ -1,46 +1,114 @@
 package io.lopt.kernels;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
 
 /**
- * A fork/join executor for kernels and particles with a fixed number of threads.
+ * A small executor for kernels and particles with a fixed number of threads.
  *
  * <p>Work is always cut into chunks by the caller, in a way that does not depend on the thread count, and every
- * reduction over chunks is combined in chunk order by the caller: so results are bit-identical whatever the number
- * of threads. Calls nest: a kernel called from inside a task of the same pool forks into that pool (work stealing)
- * instead of blocking a thread.
+ * reduction over chunks is combined in chunk order by the caller: so results are bit-identical whatever the number of
+ * threads. The calling thread works too; the other threads spin briefly between jobs before they park, because the
+ * kernels issue many short jobs in a row and waking a parked thread costs more than a small matrix product. A
+ * {@link #forEach} called from inside a job (a kernel inside a particle) runs on the calling thread: the outer level
+ * already keeps every core busy.
  */
 public final class Parallel implements AutoCloseable {
-    private static final Parallel SERIAL = new Parallel(1, null);
+    private static final Parallel SERIAL = new Parallel(1);
+    private static final long SPIN_NANOS = 200_000;
+    private static final ThreadLocal<Boolean> IN_JOB = ThreadLocal.withInitial(() -> false);
     private static volatile Parallel common;
 
     private final int threads;
-    private final ForkJoinPool pool;
+    private final Worker[] workers;
+    private final ReentrantLock submit = new ReentrantLock();
+    private volatile Job job;
+    private volatile boolean closed;
 
-    private Parallel(int threads, ForkJoinPool pool) {
-        this.threads = threads;
-        this.pool = pool;
+    /** One call of forEach. */
+    private static final class Job {
+        final int n;
+        final IntConsumer body;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable error;
+
+        Job(int n, IntConsumer body) {
+            this.n = n;
+            this.body = body;
+        }
+
+        /** Runs indices until none are left. */
+        void work() {
+            for (int i; (i = next.getAndIncrement()) < n; ) {
+                try {
+                    if (error == null) {
+                        body.accept(i);
+                    }
+                } catch (Throwable t) {
+                    synchronized (this) {
+                        if (error == null) {
+                            error = t;
+                        }
+                    }
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
+        }
     }
 
-    /** An executor with {@code threads} worker threads (1 = run inline on the caller). */
+    private final class Worker extends Thread {
+        volatile boolean parked;
+        private Job last;
+
+        Worker(int index) {
+            super("lopt-worker-" + index);
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            IN_JOB.set(true);
+            while (!closed) {
+                Job j = job;
+                if (j != null && j != last) {
+                    last = j;
+                    j.work();
+                    continue;
+                }
+                long start = System.nanoTime();
+                while (job == last && !closed && System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                }
+                if (job == last && !closed) {
+                    parked = true;
+                    if (job == last && !closed) {
+                        LockSupport.park(this);
+                    }
+                    parked = false;
+                }
+            }
+        }
+    }
+
+    private Parallel(int threads) {
+        this.threads = threads;
+        this.workers = new Worker[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker(i);
+            workers[i].start();
+        }
+    }
+
+    /** An executor with {@code threads} threads, the caller included (1 = run everything on the caller). */
     public static Parallel of(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("thread count must be at least 1, got " + threads);
         }
-        if (threads == 1) {
-            return SERIAL;
-        }
-        ForkJoinPool.ForkJoinWorkerThreadFactory factory = p -> {
-            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-            t.setName("lopt-worker-" + t.getPoolIndex());
-            t.setDaemon(true);
-            return t;
-        };
-        return new Parallel(threads, new ForkJoinPool(threads, factory, null, false));
+        return threads == 1 ? SERIAL : new Parallel(threads);
     }
 
     /** Runs everything on the calling thread. */
@@ -78,7 +146,7 @@ public final class Parallel implements AutoCloseable {
                     return n;
                 }
             } catch (NumberFormatException ignored) {
-                // fall through to the processor count
+                // reported below
             }
             throw new IllegalArgumentException("lopt.threads / LOPT_THREADS must be a positive integer, got '" + p + "'");
         }
@@ -94,54 +162,53 @@ public final class Parallel implements AutoCloseable {
         if (n <= 0) {
             return;
         }
-        if (pool == null || n == 1) {
+        if (workers.length == 0 || n == 1 || IN_JOB.get() || closed) {
             for (int i = 0; i < n; i++) {
                 body.accept(i);
             }
             return;
         }
-        RangeTask task = new RangeTask(0, n, body);
-        if (ForkJoinTask.inForkJoinPool() && Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == pool) {
-            task.invoke();
-        } else {
-            pool.invoke(task);
+        submit.lock();
+        try {
+            Job j = new Job(n, body);
+            job = j;
+            for (Worker w : workers) {
+                if (w.parked) {
+                    LockSupport.unpark(w);
+                }
+            }
+            IN_JOB.set(true);
+            try {
+                j.work();
+            } finally {
+                IN_JOB.set(false);
+            }
+            while (j.done.get() < n) {
+                Thread.onSpinWait();
+            }
+            Throwable t = j.error;
+            if (t instanceof RuntimeException re) {
+                throw re;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            if (t != null) {
+                throw new IllegalStateException(t);
+            }
+        } finally {
+            submit.unlock();
         }
     }
 
     @Override
     public void close() {
-        if (pool != null && this != common) {
-            pool.shutdown();
+        if (this == SERIAL || this == common) {
+            return;
         }
-    }
-
-    private static final class RangeTask extends RecursiveAction {
-        private final int lo;
-        private final int hi;
-        private final transient IntConsumer body;
-
-        RangeTask(int lo, int hi, IntConsumer body) {
-            this.lo = lo;
-            this.hi = hi;
-            this.body = body;
-        }
-
-        @Override
-        protected void compute() {
-            if (hi - lo == 1) {
-                body.accept(lo);
-                return;
-            }
-            int mid = (lo + hi) >>> 1;
-            RangeTask left = new RangeTask(lo, mid, body);
-            RangeTask right = new RangeTask(mid, hi, body);
-            right.fork();
-            left.compute();
-            if (right.tryUnfork()) {
-                right.compute();
-            } else {
-                right.join();
-            }
+        closed = true;
+        for (Worker w : workers) {
+            LockSupport.unpark(w);
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.lopt.optimizees.kernels;
 
 import io.lopt.kernels.Parallel;
-import io.lopt.kernels.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -157,110 +156,40 @@ public final class Gemm {
         v.intoArray(c, off);
     }
 
-    /** C[M×N] = A·Bᵀ with A row-major [M×K] (lda) and B row-major [N×K] (ldb). */
+    /**
+     * C[M×N] = A·Bᵀ with A row-major [M×K] (lda) and B row-major [N×K] (ldb), computed as Cᵀ = B·Aᵀ with the
+     * broadcast kernel: only A and C (batch-sized in the MLP's backward pass) are transposed, never B (a weight
+     * matrix), and no horizontal vector sums are needed.
+     */
     public static void gemmNT(int m, int n, int k, float[] a, int lda, float[] b, int ldb, float[] c, int ldc,
             Parallel par) {
         checkDims(m, n, k);
         if (m == 0 || n == 0) {
             return;
         }
-        final int tm = 16;
-        final int tn = 64;
-        int tilesM = (m + tm - 1) / tm;
-        int tilesN = (n + tn - 1) / tn;
-        par.forEach(tilesM * tilesN, t -> {
-            int i0 = (t / tilesN) * tm;
-            int j0 = (t % tilesN) * tn;
-            tileNT(i0, Math.min(m, i0 + tm), j0, Math.min(n, j0 + tn), k, a, lda, b, ldb, c, ldc);
+        float[] at = new float[k * m];
+        transpose(a, m, k, lda, at, m, par);
+        float[] ct = new float[n * m];
+        gemm(n, m, k, b, ldb, 1, at, m, ct, m, false, par);
+        transpose(ct, n, m, m, c, ldc, par);
+    }
+
+    /** out[j][i] = in[i][j] for an [rows × cols] matrix, in cache-friendly blocks, in parallel over row blocks. */
+    static void transpose(float[] in, int rows, int cols, int ldIn, float[] out, int ldOut, Parallel par) {
+        final int blk = 32;
+        par.forEach((rows + blk - 1) / blk, bi -> {
+            int i0 = bi * blk;
+            int i1 = Math.min(rows, i0 + blk);
+            for (int j0 = 0; j0 < cols; j0 += blk) {
+                int j1 = Math.min(cols, j0 + blk);
+                for (int i = i0; i < i1; i++) {
+                    int o = i * ldIn;
+                    for (int j = j0; j < j1; j++) {
+                        out[j * ldOut + i] = in[o + j];
+                    }
+                }
+            }
         });
-    }
-
-    private static void tileNT(int i0, int i1, int j0, int j1, int k, float[] a, int lda, float[] b, int ldb,
-            float[] c, int ldc) {
-        int kv = k - k % L;
-        int i = i0;
-        for (; i + 4 <= i1; i += 4) {
-            int j = j0;
-            for (; j + 4 <= j1; j += 4) {
-                dot4x4(i, j, k, kv, a, lda, b, ldb, c, ldc);
-            }
-            for (; j < j1; j++) {
-                for (int ii = i; ii < i + 4; ii++) {
-                    c[ii * ldc + j] = dot(a, ii * lda, b, j * ldb, k, kv);
-                }
-            }
-        }
-        for (; i < i1; i++) {
-            for (int j = j0; j < j1; j++) {
-                c[i * ldc + j] = dot(a, i * lda, b, j * ldb, k, kv);
-            }
-        }
-    }
-
-    private static float dot(float[] a, int ao, float[] b, int bo, int k, int kv) {
-        FloatVector s = FloatVector.zero(S);
-        for (int p = 0; p < kv; p += L) {
-            s = FloatVector.fromArray(S, a, ao + p).fma(FloatVector.fromArray(S, b, bo + p), s);
-        }
-        float r = (float) VectorMath.sum(s);
-        for (int p = kv; p < k; p++) {
-            r += a[ao + p] * b[bo + p];
-        }
-        return r;
-    }
-
-    private static void dot4x4(int i, int j, int k, int kv, float[] a, int lda, float[] b, int ldb, float[] c,
-            int ldc) {
-        FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00;
-        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
-        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
-        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
-        int a0 = i * lda;
-        int a1 = a0 + lda;
-        int a2 = a1 + lda;
-        int a3 = a2 + lda;
-        int b0 = j * ldb;
-        int b1 = b0 + ldb;
-        int b2 = b1 + ldb;
-        int b3 = b2 + ldb;
-        for (int p = 0; p < kv; p += L) {
-            FloatVector y0 = FloatVector.fromArray(S, b, b0 + p);
-            FloatVector y1 = FloatVector.fromArray(S, b, b1 + p);
-            FloatVector y2 = FloatVector.fromArray(S, b, b2 + p);
-            FloatVector y3 = FloatVector.fromArray(S, b, b3 + p);
-            FloatVector x = FloatVector.fromArray(S, a, a0 + p);
-            s00 = x.fma(y0, s00);
-            s01 = x.fma(y1, s01);
-            s02 = x.fma(y2, s02);
-            s03 = x.fma(y3, s03);
-            x = FloatVector.fromArray(S, a, a1 + p);
-            s10 = x.fma(y0, s10);
-            s11 = x.fma(y1, s11);
-            s12 = x.fma(y2, s12);
-            s13 = x.fma(y3, s13);
-            x = FloatVector.fromArray(S, a, a2 + p);
-            s20 = x.fma(y0, s20);
-            s21 = x.fma(y1, s21);
-            s22 = x.fma(y2, s22);
-            s23 = x.fma(y3, s23);
-            x = FloatVector.fromArray(S, a, a3 + p);
-            s30 = x.fma(y0, s30);
-            s31 = x.fma(y1, s31);
-            s32 = x.fma(y2, s32);
-            s33 = x.fma(y3, s33);
-        }
-        FloatVector[] s = {s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33};
-        int[] ao = {a0, a1, a2, a3};
-        int[] bo = {b0, b1, b2, b3};
-        for (int r = 0; r < 4; r++) {
-            for (int q = 0; q < 4; q++) {
-                float v = (float) VectorMath.sum(s[r * 4 + q]);
-                for (int p = kv; p < k; p++) {
-                    v += a[ao[r] + p] * b[bo[q] + p];
-                }
-                c[(i + r) * ldc + j + q] = v;
-            }
-        }
     }
 
     private static void checkDims(int m, int n, int k) {
