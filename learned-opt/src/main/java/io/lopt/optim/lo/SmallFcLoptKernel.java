@@ -473,37 +473,67 @@ final class SmallFcLoptKernel {
         }
     }
 
-    /** Pass B on row r: sums of squares of g·rf·cf and m_k·rf·cf. */
+    /** Pass B on row r: sums of squares of g·rf·cf and m_k·rf·cf (no arrays of vectors: they would be boxed). */
     private static void passB(TensorState st, float[] g, float[][] f0, float[][] f1, boolean rowFirst, int r, int c0,
             int c1, double[] sq) {
-        int cols = st.cols;
+        final int cols = st.cols;
+        final float a01 = f0[0][r];
+        final float a02 = f0[1][r];
+        final float a03 = f0[2][r];
+        final float[] f11 = f1[0];
+        final float[] f12 = f1[1];
+        final float[] f13 = f1[2];
+        final float[] m1 = st.m[0];
+        final float[] m2 = st.m[1];
+        final float[] m3 = st.m[2];
         FloatVector zero = FloatVector.zero(S);
-        FloatVector[] acc = {zero, zero, zero, zero, zero, zero};
+        FloatVector s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero;
         int since = 0;
         for (int c = c0; c < c1; c += L) {
             VectorMask<Float> mk = S.indexInRange(c, c1);
             int o = r * cols + c;
             FloatVector gv = sanitize(FloatVector.fromArray(S, g, o, mk));
-            for (int k = 0; k < 3; k++) {
-                float a0 = f0[k][r];
-                FloatVector a1 = FloatVector.fromArray(S, f1[k], c, mk);
-                FloatVector fg = rowFirst ? gv.mul(a0).mul(a1) : gv.mul(a1).mul(a0);
-                FloatVector mv = FloatVector.fromArray(S, st.m[k], o, mk);
-                FloatVector fm = rowFirst ? mv.mul(a0).mul(a1) : mv.mul(a1).mul(a0);
-                acc[k] = fg.fma(fg, acc[k]);
-                acc[3 + k] = fm.fma(fm, acc[3 + k]);
-            }
+            FloatVector x1 = FloatVector.fromArray(S, f11, c, mk);
+            FloatVector x2 = FloatVector.fromArray(S, f12, c, mk);
+            FloatVector x3 = FloatVector.fromArray(S, f13, c, mk);
+            FloatVector v1 = FloatVector.fromArray(S, m1, o, mk);
+            FloatVector v2 = FloatVector.fromArray(S, m2, o, mk);
+            FloatVector v3 = FloatVector.fromArray(S, m3, o, mk);
+            FloatVector t;
+            t = rowFirst ? gv.mul(a01).mul(x1) : gv.mul(x1).mul(a01);
+            s0 = t.fma(t, s0);
+            t = rowFirst ? gv.mul(a02).mul(x2) : gv.mul(x2).mul(a02);
+            s1 = t.fma(t, s1);
+            t = rowFirst ? gv.mul(a03).mul(x3) : gv.mul(x3).mul(a03);
+            s2 = t.fma(t, s2);
+            t = rowFirst ? v1.mul(a01).mul(x1) : v1.mul(x1).mul(a01);
+            s3 = t.fma(t, s3);
+            t = rowFirst ? v2.mul(a02).mul(x2) : v2.mul(x2).mul(a02);
+            s4 = t.fma(t, s4);
+            t = rowFirst ? v3.mul(a03).mul(x3) : v3.mul(x3).mul(a03);
+            s5 = t.fma(t, s5);
             if (++since == 16) {
                 since = 0;
-                for (int s = 0; s < 6; s++) {
-                    sq[s] += VectorMath.sum(acc[s]);
-                    acc[s] = zero;
-                }
+                sq[0] += VectorMath.sum(s0);
+                sq[1] += VectorMath.sum(s1);
+                sq[2] += VectorMath.sum(s2);
+                sq[3] += VectorMath.sum(s3);
+                sq[4] += VectorMath.sum(s4);
+                sq[5] += VectorMath.sum(s5);
+                s0 = zero;
+                s1 = zero;
+                s2 = zero;
+                s3 = zero;
+                s4 = zero;
+                s5 = zero;
             }
         }
-        for (int s = 0; s < 6; s++) {
-            sq[s] += VectorMath.sum(acc[s]);
-        }
+        sq[0] += VectorMath.sum(s0);
+        sq[1] += VectorMath.sum(s1);
+        sq[2] += VectorMath.sum(s2);
+        sq[3] += VectorMath.sum(s3);
+        sq[4] += VectorMath.sum(s4);
+        sq[5] += VectorMath.sum(s5);
     }
 
     /** Scratch of one block: inputs, hidden activations, outputs. */
@@ -665,23 +695,23 @@ final class SmallFcLoptKernel {
                 a33 = x3.fma(y, a33);
             }
             int ob = j * NB;
-            if (relu) {
-                a00 = a00.max(0f);
-                a01 = a01.max(0f);
-                a02 = a02.max(0f);
-                a03 = a03.max(0f);
-                a10 = a10.max(0f);
-                a11 = a11.max(0f);
-                a12 = a12.max(0f);
-                a13 = a13.max(0f);
-                a20 = a20.max(0f);
-                a21 = a21.max(0f);
-                a22 = a22.max(0f);
-                a23 = a23.max(0f);
-                a30 = a30.max(0f);
-                a31 = a31.max(0f);
-                a32 = a32.max(0f);
-                a33 = a33.max(0f);
+            if (relu) { // s < 0 ? 0 : s, as the reference (cheaper than max, which must order NaN and -0)
+                a00 = a00.blend(0f, a00.lt(0f));
+                a01 = a01.blend(0f, a01.lt(0f));
+                a02 = a02.blend(0f, a02.lt(0f));
+                a03 = a03.blend(0f, a03.lt(0f));
+                a10 = a10.blend(0f, a10.lt(0f));
+                a11 = a11.blend(0f, a11.lt(0f));
+                a12 = a12.blend(0f, a12.lt(0f));
+                a13 = a13.blend(0f, a13.lt(0f));
+                a20 = a20.blend(0f, a20.lt(0f));
+                a21 = a21.blend(0f, a21.lt(0f));
+                a22 = a22.blend(0f, a22.lt(0f));
+                a23 = a23.blend(0f, a23.lt(0f));
+                a30 = a30.blend(0f, a30.lt(0f));
+                a31 = a31.blend(0f, a31.lt(0f));
+                a32 = a32.blend(0f, a32.lt(0f));
+                a33 = a33.blend(0f, a33.lt(0f));
             }
             a00.intoArray(out, ob);
             a01.intoArray(out, ob + L);
