@@ -9,6 +9,8 @@ import io.lopt.optim.Role;
 import io.lopt.optim.lo.LoptConfig;
 import io.lopt.optim.lo.MetaParameters;
 import io.lopt.optim.lo.SmallFcLopt;
+import io.lopt.optim.velo.Velo;
+import io.lopt.optim.velo.VeloConfig;
 import io.lopt.optimizees.models.Mlp;
 import io.lopt.optimizees.models.Parametrization;
 import io.lopt.util.Rng;
@@ -53,6 +55,7 @@ public class LoStepBenchmark {
     List<float[]> grads;
     Optimizer lo;
     Optimizer adam;
+    Optimizer velo;
     Parallel par;
     DjlLoStep djl;
 
@@ -77,6 +80,8 @@ public class LoStepBenchmark {
         float[] theta = MetaParameters.of(cfg).init(3);
         lo = new SmallFcLopt(cfg, theta, SmallFcLopt.Implementation.FUSED, par).create(specs);
         adam = new Adam(Adam.Config.muAdam(1e-3), specs, par);
+        VeloConfig vc = VeloConfig.muVelo();
+        velo = new Velo(vc, vc.initialTheta(3), Velo.Implementation.FUSED, par).create(specs, 1000);
         djl = new DjlLoStep(cfg, theta, specs, threads);
     }
 
@@ -94,6 +99,12 @@ public class LoStepBenchmark {
     @Benchmark
     public void adam() {
         adam.step(params, grads);
+    }
+
+    /** The VeLO-style learned optimizer's step (per-tensor LSTM + mixed 9→4→4→2 per-parameter MLP). */
+    @Benchmark
+    public void veloFused() {
+        velo.step(params, grads, 1.0);
     }
 
     @Benchmark

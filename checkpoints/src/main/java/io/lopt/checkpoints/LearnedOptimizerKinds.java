@@ -4,10 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lopt.optim.LearnedOptimizer;
 import io.lopt.optim.OptimizerFactory;
 import io.lopt.optim.lo.LoptConfig;
 import io.lopt.optim.lo.MetaParameters;
 import io.lopt.optim.lo.SmallFcLopt;
+import io.lopt.optim.velo.Velo;
+import io.lopt.optim.velo.VeloConfig;
+import io.lopt.optim.velo.VeloLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -51,8 +55,33 @@ public final class LearnedOptimizerKinds {
         if (SmallFc.NAME.equals(name)) {
             return SmallFc.INSTANCE;
         }
+        if (VeloKind.NAME.equals(name)) {
+            return VeloKind.INSTANCE;
+        }
         throw new CheckpointException(CheckpointException.Kind.UNSUPPORTED_FORMAT, file,
-                "unknown learned-optimizer kind '" + name + "' (known: " + SmallFc.NAME + ")");
+                "unknown learned-optimizer kind '" + name + "' (known: " + SmallFc.NAME + ", " + VeloKind.NAME + ")");
+    }
+
+    /** A checkpoint of any learned optimizer family with meta-parameters θ. */
+    public static LearnedOptimizerCheckpoint of(LearnedOptimizer family, float[] theta, Provenance provenance) {
+        if (family instanceof LoptConfig c) {
+            return new LearnedOptimizerCheckpoint(SmallFc.NAME, SmallFc.toJson(c), theta, provenance);
+        }
+        if (family instanceof VeloConfig c) {
+            return new LearnedOptimizerCheckpoint(VeloKind.NAME, VeloKind.toJson(c), theta, provenance);
+        }
+        throw new IllegalArgumentException("no checkpoint format for " + family.kind());
+    }
+
+    /** The learned-optimizer family (configuration without θ) a checkpoint holds. */
+    public static LearnedOptimizer family(LearnedOptimizerCheckpoint ckpt) {
+        return SmallFc.NAME.equals(ckpt.optimizer()) ? SmallFc.fromJson(ckpt.config(), null)
+                : VeloKind.fromJson(ckpt.config(), null);
+    }
+
+    /** Whether the optimizer a checkpoint holds scales its steps by s_W (μLO, μVeLO). */
+    public static boolean mup(LearnedOptimizerCheckpoint ckpt) {
+        return ckpt.config().path("mup").asBoolean(false);
     }
 
     /** The optimizer a checkpoint describes, ready to create optimizers for any tensors. */
@@ -71,6 +100,68 @@ public final class LearnedOptimizerKinds {
             throw new IllegalArgumentException("checkpoint holds a " + ckpt.optimizer() + ", not a " + SmallFc.NAME);
         }
         return SmallFc.fromJson(ckpt.config(), null);
+    }
+
+    static final class VeloKind implements Kind {
+        static final String NAME = VeloConfig.KIND;
+        static final VeloKind INSTANCE = new VeloKind();
+        private static final Set<String> KEYS = Set.of("lstm_hidden", "bank_size", "mup");
+
+        @Override
+        public String name() {
+            return NAME;
+        }
+
+        static ObjectNode toJson(VeloConfig c) {
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("lstm_hidden", c.lstmHidden());
+            o.put("bank_size", c.bankSize());
+            o.put("mup", c.mup());
+            return o;
+        }
+
+        static VeloConfig fromJson(JsonNode o, Path file) {
+            Iterator<Map.Entry<String, JsonNode>> it = o.fields();
+            while (it.hasNext()) {
+                String k = it.next().getKey();
+                if (!KEYS.contains(k)) {
+                    throw Safetensors.corrupt(file, "unknown velo configuration key '" + k + "' (known: " + KEYS + ")");
+                }
+            }
+            if (!o.path("lstm_hidden").isIntegralNumber() || !o.path("bank_size").isIntegralNumber()
+                    || !o.path("mup").isBoolean()) {
+                throw Safetensors.corrupt(file, "velo configuration needs integers lstm_hidden, bank_size and a boolean mup");
+            }
+            try {
+                return new VeloConfig(o.get("lstm_hidden").asInt(), o.get("bank_size").asInt(), o.get("mup").asBoolean());
+            } catch (IllegalArgumentException e) {
+                throw Safetensors.corrupt(file, "invalid velo configuration: " + e.getMessage());
+            }
+        }
+
+        @Override
+        public void validate(ObjectNode config, Path file) {
+            fromJson(config, file);
+        }
+
+        @Override
+        public List<View> views(ObjectNode config) {
+            List<View> out = new ArrayList<>();
+            for (MetaParameters.View v : VeloLayout.of(fromJson(config, null)).views().values()) {
+                out.add(new View(v.name(), v.offset(), v.shape()));
+            }
+            return out;
+        }
+
+        @Override
+        public int thetaSize(ObjectNode config) {
+            return fromJson(config, null).thetaSize();
+        }
+
+        @Override
+        public OptimizerFactory factory(ObjectNode config, float[] theta) {
+            return new Velo(fromJson(config, null), theta);
+        }
     }
 
     static final class SmallFc implements Kind {

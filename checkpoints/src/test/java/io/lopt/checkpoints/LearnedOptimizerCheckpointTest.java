@@ -67,6 +67,27 @@ class LearnedOptimizerCheckpointTest {
     }
 
     @Test
+    void veloCheckpointsRoundTripToo() {
+        io.lopt.optim.velo.VeloConfig cfg = io.lopt.optim.velo.VeloConfig.muVelo();
+        LearnedOptimizerCheckpoint c = LearnedOptimizerKinds.of(cfg, cfg.initialTheta(4), Provenance.of("velo test"));
+        Path f = dir.resolve("velo.safetensors");
+        c.write(f);
+        LearnedOptimizerCheckpoint back = LearnedOptimizerCheckpoint.read(f);
+        assertEquals("velo", back.optimizer());
+        assertArrayEquals(c.theta(), back.theta());
+        assertEquals(cfg, LearnedOptimizerKinds.family(back));
+        assertTrue(LearnedOptimizerKinds.mup(back));
+        assertTrue(LearnedOptimizerKinds.factory(back) instanceof io.lopt.optim.velo.Velo);
+        assertEquals(List.of(19L, 128L), Arrays.stream(Safetensors.read(f).tensor("lstm/wx").shape()).boxed().toList());
+        // a velo configuration that disagrees with its tensors
+        String lopt = Safetensors.parse(c.toBytes(), null).metadata().get("lopt").replace("\"bank_size\":16",
+                "\"bank_size\":8");
+        assertEquals(CheckpointException.Kind.MISMATCH, failureKind(withMetadata(c, Map.of("lopt", lopt), null)));
+        assertThrows(IllegalArgumentException.class, () -> PyloFolder.exportFolder(c, dir.resolve("p"), false),
+                "pylo folders hold small_fc_lopt only");
+    }
+
+    @Test
     void everyTruncationIsRejected() {
         byte[] b = sample().toBytes();
         for (int len = 0; len < b.length; len += (len < 600 ? 1 : 97)) {

@@ -148,6 +148,22 @@ class EvaluationEndToEndTest {
     }
 
     @Test
+    void veloStyleOptimizersAreEvaluatedWithTheirHorizon() throws Exception {
+        SuiteConfig s = suite(TINY.replace("baselines: [adamw, muadam]", "baselines: [adamw]")
+                .replace("seeds: [0, 1, 2]", "seeds: [0]"));
+        io.lopt.optim.velo.VeloConfig cfg = io.lopt.optim.velo.VeloConfig.muVelo();
+        Path velo = dir.resolve("velo.safetensors");
+        LearnedOptimizerKinds.of(cfg, cfg.initialTheta(2), Provenance.of("test")).write(velo);
+        SuiteRunner.Outcome o = SuiteRunner.run(s, List.of(velo), dir.resolve("v"), dir.resolve("cache3"), null,
+                Parallel.of(2), new SuiteRunner.Listener() { });
+        assertEquals("μVeLO", o.optimizers().get(0).display());
+        assertEquals(io.lopt.optimizees.models.Parametrization.MUP, o.optimizers().get(0).param());
+        for (RunResult r : o.runs()) {
+            assertEquals(30, r.losses().length, r.optimizer() + " ran its 30 steps");
+        }
+    }
+
+    @Test
     void suitesAreValidated() throws Exception {
         for (String n : Suites.NAMES) {
             assertEquals(n, Suites.load(n).name());

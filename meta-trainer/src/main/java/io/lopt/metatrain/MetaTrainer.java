@@ -17,8 +17,6 @@ import io.lopt.metatrain.outer.WarmupCosineSchedule;
 import io.lopt.metatrain.pes.PesEstimator;
 import io.lopt.metatrain.pes.TaskProblem;
 import io.lopt.optim.LearnedOptimizer;
-import io.lopt.optim.lo.LoptConfig;
-import io.lopt.optim.lo.SmallFcLopt;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,7 +122,7 @@ public final class MetaTrainer {
         dist.set("tasks", Presets.toTree(config).get("tasks"));
         Provenance prov = new Provenance(Provenance.currentVersion(), Provenance.now(), Presets.toTree(config), step,
                 dist.get("tasks"), source);
-        return LearnedOptimizerKinds.of(new SmallFcLopt((LoptConfig) learned, theta), prov);
+        return LearnedOptimizerKinds.of(learned, theta, prov);
     }
 
     /** Everything needed to resume: θ, the outer optimizer, and every particle. */

@@ -135,6 +135,28 @@ class MetaTrainerTest {
     }
 
     @Test
+    void veloMetaTrainsAndCheckpointsThroughTheSamePipeline() throws Exception {
+        var yaml = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+        com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode)
+                Presets.toTree(tiny(3));
+        tree.set("optimizer", yaml.readTree("{kind: velo, lstm_hidden: 8, bank_size: 4, mup: true}"));
+        MetaTrainConfig cfg = Presets.fromTree(tree, "velo");
+        Path run = dir.resolve("velo");
+        MetaTrainingRun r = MetaTrainingRun.create(run, cfg, false, null, Parallel.of(2));
+        assertTrue(r.run(new MetaTrainingRun.Listener() { }, () -> false));
+        var ck = io.lopt.checkpoints.LearnedOptimizerCheckpoint.read(run.resolve("lo.safetensors"));
+        assertEquals("velo", ck.optimizer());
+        assertArrayEquals(r.trainer().theta(), ck.theta());
+        assertEquals(3, MetaTrainingRun.resume(run, null, Parallel.serial(), m -> { }).trainer().stepsDone());
+        tree.set("optimizer", yaml.readTree("{kind: velo, lstm_hidden: 8, bank_size: 4, mup: true, step_mult: 0.1}"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Presets.fromTree(tree, "v"));
+        assertTrue(e.getMessage().contains("small_fc_lopt keys"), e.getMessage());
+        tree.set("optimizer", yaml.readTree("{kind: velo, lstm_hidden: 8, bank_size: 4, mup: true, colour: red}"));
+        e = assertThrows(IllegalArgumentException.class, () -> Presets.fromTree(tree, "v"));
+        assertTrue(e.getMessage().contains("unknown key 'optimizer.colour'"), e.getMessage());
+    }
+
+    @Test
     void everyPresetLoads() {
         for (String p : Presets.NAMES) {
             MetaTrainConfig c = Presets.load(p);
@@ -142,6 +164,7 @@ class MetaTrainerTest {
         }
         assertEquals(3, Presets.load("mulo-m").tasks().size());
         assertFalse(Presets.load("lo-s").optimizer().mup());
+        assertEquals("velo", Presets.load("mu-velo-s").optimizer().kind());
     }
 
     @Test

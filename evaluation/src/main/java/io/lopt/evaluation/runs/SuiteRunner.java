@@ -65,11 +65,12 @@ public final class SuiteRunner {
         Map<String, Integer> names = new HashMap<>();
         for (Path p : learned) {
             LearnedOptimizerCheckpoint c = LearnedOptimizerCheckpoint.read(p);
-            boolean mup = c.config().path("mup").asBoolean(false);
-            String base = mup ? "mulo" : "sp-lo";
+            boolean mup = LearnedOptimizerKinds.mup(c);
+            boolean velo = c.optimizer().equals("velo");
+            String base = velo ? (mup ? "mu-velo" : "velo") : (mup ? "mulo" : "sp-lo");
             int k = names.merge(base, 1, Integer::sum);
             String id = k == 1 ? base : base + "-" + k;
-            String display = (mup ? "μLO" : "SP LO") + (k == 1 ? "" : " #" + k);
+            String display = (velo ? (mup ? "μVeLO" : "VeLO") : (mup ? "μLO" : "SP LO")) + (k == 1 ? "" : " #" + k);
             opts.add(new EvalOptimizer(id, display, c.optimizer(), mup ? Parametrization.MUP : Parametrization.SP,
                     LearnedOptimizerKinds.factory(c), p.toAbsolutePath().normalize().toString(), c.sha256(), null));
         }

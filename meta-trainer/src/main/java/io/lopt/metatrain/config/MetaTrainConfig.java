@@ -1,9 +1,13 @@
 package io.lopt.metatrain.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.lopt.optim.LearnedOptimizer;
 import io.lopt.optim.lo.LoptConfig;
+import io.lopt.optim.velo.VeloConfig;
 import io.lopt.optimizees.models.Parametrization;
 import io.lopt.optimizees.tasks.TaskDistribution;
 import java.util.List;
@@ -53,17 +57,83 @@ public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerS
         return new MetaTrainConfig(name, s, outerSteps, optimizer, pes, tasks, outer, checkpointEvery, keepStates);
     }
 
-    /** The learned optimizer being meta-trained. */
+    /**
+     * The learned optimizer being meta-trained: {@code small_fc_lopt} (keys hidden_sizes, step_mult, exp_mult, mup) or
+     * {@code velo} (keys lstm_hidden, bank_size, mup).
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record OptimizerSpec(String kind, List<Integer> hiddenSizes, double stepMult, double expMult, boolean mup) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record OptimizerSpec(String kind, List<Integer> hiddenSizes, Double stepMult, Double expMult,
+            Integer lstmHidden, Integer bankSize, Boolean mup) {
         public OptimizerSpec {
-            require("small_fc_lopt".equals(kind), "optimizer.kind must be small_fc_lopt, got '" + kind + "'");
-            require(hiddenSizes != null, "optimizer.hidden_sizes must be given");
-            new LoptConfig(hiddenSizes, stepMult, expMult, mup); // validates
+            require(mup != null, "optimizer.mup must be given (true or false)");
+            if ("small_fc_lopt".equals(kind)) {
+                require(hiddenSizes != null && stepMult != null && expMult != null,
+                        "optimizer of kind small_fc_lopt needs hidden_sizes, step_mult and exp_mult");
+                require(lstmHidden == null && bankSize == null,
+                        "lstm_hidden and bank_size are VeLO keys; small_fc_lopt does not take them");
+            } else if ("velo".equals(kind)) {
+                require(lstmHidden != null && bankSize != null, "optimizer of kind velo needs lstm_hidden and bank_size");
+                require(hiddenSizes == null && stepMult == null && expMult == null,
+                        "hidden_sizes, step_mult and exp_mult are small_fc_lopt keys; velo does not take them");
+            } else {
+                throw new IllegalArgumentException("optimizer.kind must be small_fc_lopt or velo, got '" + kind + "'");
+            }
+            learned(kind, hiddenSizes, stepMult, expMult, lstmHidden, bankSize, mup); // validates the values
+        }
+
+        private static final List<String> KEYS = List.of("kind", "hidden_sizes", "step_mult", "exp_mult", "lstm_hidden",
+                "bank_size", "mup");
+
+        /** Binds the keys a kind takes (the others stay absent rather than defaulted). */
+        @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+        static OptimizerSpec fromJson(JsonNode o) {
+            require(o != null && o.isObject(), "optimizer must be a mapping of keys to values");
+            o.fieldNames().forEachRemaining(k -> require(KEYS.contains(k), "unknown key 'optimizer." + k + "' (known: "
+                    + KEYS + ")"));
+            List<Integer> hidden = null;
+            if (o.has("hidden_sizes")) {
+                require(o.get("hidden_sizes").isArray(), "optimizer.hidden_sizes must be a list of integers");
+                hidden = new java.util.ArrayList<>();
+                for (JsonNode h : o.get("hidden_sizes")) {
+                    require(h.isIntegralNumber(), "optimizer.hidden_sizes must be a list of integers, found " + h);
+                    hidden.add(h.asInt());
+                }
+            }
+            return new OptimizerSpec(o.has("kind") ? o.get("kind").asText() : null, hidden, number(o, "step_mult"),
+                    number(o, "exp_mult"), integer(o, "lstm_hidden"), integer(o, "bank_size"),
+                    o.has("mup") ? bool(o.get("mup")) : null);
+        }
+
+        private static Double number(JsonNode o, String k) {
+            if (!o.has(k)) {
+                return null;
+            }
+            require(o.get(k).isNumber(), "optimizer." + k + " must be a number, got " + o.get(k));
+            return o.get(k).asDouble();
+        }
+
+        private static Integer integer(JsonNode o, String k) {
+            if (!o.has(k)) {
+                return null;
+            }
+            require(o.get(k).isIntegralNumber(), "optimizer." + k + " must be an integer, got " + o.get(k));
+            return o.get(k).asInt();
+        }
+
+        private static Boolean bool(JsonNode v) {
+            require(v.isBoolean(), "optimizer.mup must be true or false, got " + v);
+            return v.asBoolean();
+        }
+
+        private static LearnedOptimizer learned(String kind, List<Integer> hiddenSizes, Double stepMult, Double expMult,
+                Integer lstmHidden, Integer bankSize, Boolean mup) {
+            return "velo".equals(kind) ? new VeloConfig(lstmHidden, bankSize, mup)
+                    : new LoptConfig(hiddenSizes, stepMult, expMult, mup);
         }
 
         public LearnedOptimizer learnedOptimizer() {
-            return new LoptConfig(hiddenSizes, stepMult, expMult, mup);
+            return learned(kind, hiddenSizes, stepMult, expMult, lstmHidden, bankSize, mup);
         }
     }
 
