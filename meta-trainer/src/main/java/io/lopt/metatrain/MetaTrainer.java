@@ -47,7 +47,18 @@ public final class MetaTrainer {
         }
     }
 
+    /** How the inner problem of one task family is built: on the CPU by default, or by a device backend. */
+    @FunctionalInterface
+    public interface ProblemFactory {
+        TaskProblem create(io.lopt.optimizees.tasks.TaskDistribution distribution, LearnedOptimizer optimizer,
+                MetaTrainConfig.PesSpec pes, Path dataDir);
+    }
+
     public MetaTrainer(MetaTrainConfig config, Path dataDir, Parallel parallel) {
+        this(config, dataDir, parallel, TaskProblem::new);
+    }
+
+    public MetaTrainer(MetaTrainConfig config, Path dataDir, Parallel parallel, ProblemFactory factory) {
         this.config = config;
         this.learned = config.optimizer().learnedOptimizer();
         this.parallel = parallel;
@@ -56,7 +67,7 @@ public final class MetaTrainer {
         this.outer = new OuterAdamW(theta.length, o.beta1(), o.beta2(), o.eps(), o.weightDecay(), o.clipNorm());
         this.schedule = new WarmupCosineSchedule(o.lr(), o.finalLr(), o.warmup(), o.cosineSteps());
         for (int i = 0; i < config.tasks().size(); i++) {
-            TaskProblem p = new TaskProblem(config.tasks().get(i).distribution(), learned, config.pes(), dataDir);
+            TaskProblem p = factory.create(config.tasks().get(i).distribution(), learned, config.pes(), dataDir);
             problems.add(p);
             estimators.add(new PesEstimator<>(p, config.pes(), i, config.seed(), theta.length));
         }

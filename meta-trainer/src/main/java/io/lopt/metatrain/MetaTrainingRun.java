@@ -8,6 +8,7 @@ import io.lopt.checkpoints.StateCheckpoint;
 import io.lopt.kernels.Parallel;
 import io.lopt.metatrain.config.MetaTrainConfig;
 import io.lopt.metatrain.config.Presets;
+import io.lopt.metatrain.pes.TaskProblem;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,6 +57,12 @@ public final class MetaTrainingRun {
 
     /** Starts a new run in {@code dir}. */
     public static MetaTrainingRun create(Path dir, MetaTrainConfig config, boolean force, Path dataDir, Parallel par) {
+        return create(dir, config, force, dataDir, par, TaskProblem::new);
+    }
+
+    /** Starts a new run in {@code dir} whose inner problems come from {@code problems} (a device backend). */
+    public static MetaTrainingRun create(Path dir, MetaTrainConfig config, boolean force, Path dataDir, Parallel par,
+            MetaTrainer.ProblemFactory problems) {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + " exists and is not a directory");
         }
@@ -73,7 +80,7 @@ public final class MetaTrainingRun {
                 }
             }
         }
-        MetaTrainer t = new MetaTrainer(config, dataDir, par);
+        MetaTrainer t = new MetaTrainer(config, dataDir, par, problems);
         try {
             Files.createDirectories(dir);
             AtomicFiles.write(dir.resolve(CONFIG), JSON.writerWithDefaultPrettyPrinter()
@@ -86,12 +93,18 @@ public final class MetaTrainingRun {
 
     /** Continues the run in {@code dir} from its newest valid state checkpoint. */
     public static MetaTrainingRun resume(Path dir, Path dataDir, Parallel par, java.util.function.Consumer<String> log) {
+        return resume(dir, dataDir, par, log, TaskProblem::new);
+    }
+
+    /** Continues a run with inner problems from {@code problems}; the state is the same whatever the backend. */
+    public static MetaTrainingRun resume(Path dir, Path dataDir, Parallel par, java.util.function.Consumer<String> log,
+            MetaTrainer.ProblemFactory problems) {
         Path cfgFile = dir.resolve(CONFIG);
         if (!Files.isRegularFile(cfgFile)) {
             throw new IllegalArgumentException(dir + " is not a meta-training run directory (no " + CONFIG + ")");
         }
         MetaTrainConfig config = Presets.load(cfgFile.toString());
-        MetaTrainer t = new MetaTrainer(config, dataDir, par);
+        MetaTrainer t = new MetaTrainer(config, dataDir, par, problems);
         StateCheckpoint s = StateCheckpoint.latest(dir, e -> log.accept("skipping damaged state: " + e.getMessage()));
         if (s == null) {
             log.accept("no state checkpoint in " + dir + ": starting from outer step 0");

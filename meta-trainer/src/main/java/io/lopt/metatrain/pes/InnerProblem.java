@@ -34,6 +34,15 @@ public interface InnerProblem<E, M> {
      */
     void unroll(E episode, M member, float[] theta, int n, double[] losses, Parallel par);
 
+    /**
+     * Runs {@code steps[j]} inner steps of every member j with its θ: all the particles of one outer step. The
+     * default runs them one by one, in parallel over the cores; a backend may batch them (on a GPU).
+     */
+    default void unrollAll(List<E> episodes, List<M> members, List<float[]> thetas, int[] steps, double[][] losses,
+            Parallel par) {
+        par.forEach(members.size(), j -> unroll(episodes.get(j), members.get(j), thetas.get(j), steps[j], losses[j], par));
+    }
+
     /** The episode as JSON, for state checkpoints. */
     ObjectNode saveEpisode(E episode);
 

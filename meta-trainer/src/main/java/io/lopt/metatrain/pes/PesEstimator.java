@@ -107,7 +107,11 @@ public final class PesEstimator<E, M> {
             steps[i] = Math.min(k, p.horizon - p.position);
         }
         double[][] losses = new double[2 * n][];
-        par.forEach(2 * n, j -> {
+        java.util.List<E> episodes = new java.util.ArrayList<>(2 * n);
+        java.util.List<M> members = new java.util.ArrayList<>(2 * n);
+        java.util.List<float[]> thetas = new java.util.ArrayList<>(2 * n);
+        int[] counts = new int[2 * n];
+        for (int j = 0; j < 2 * n; j++) {
             Pair<E, M> p = pairs[j / 2];
             float[] e = eps[j / 2];
             float[] th = new float[thetaSize];
@@ -115,10 +119,13 @@ public final class PesEstimator<E, M> {
             for (int q = 0; q < thetaSize; q++) {
                 th[q] = plus ? theta[q] + e[q] : theta[q] - e[q];
             }
-            double[] l = new double[steps[j / 2]];
-            problem.unroll(p.episode, plus ? p.plus : p.minus, th, l.length, l, par);
-            losses[j] = l;
-        });
+            episodes.add(p.episode);
+            members.add(plus ? p.plus : p.minus);
+            thetas.add(th);
+            counts[j] = steps[j / 2];
+            losses[j] = new double[steps[j / 2]];
+        }
+        problem.unrollAll(episodes, members, thetas, counts, losses, par);
         double[] grad = new double[thetaSize];
         double lossSum = 0;
         long inner = 0;

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * episode is a task spec (its seed fixes the initialisation and the data order) and a log-uniform horizon; a member
  * holds the optimizee parameters, the learned optimizer's state and the position in the minibatch stream.
  */
-public final class TaskProblem implements InnerProblem<TaskProblem.Episode, TaskProblem.Member> {
+public class TaskProblem implements InnerProblem<TaskProblem.Episode, TaskProblem.Member> {
     private final TaskDistribution distribution;
     private final LearnedOptimizer optimizer;
     private final PesSpec pes;
@@ -58,6 +58,10 @@ public final class TaskProblem implements InnerProblem<TaskProblem.Episode, Task
         public TaskSpec spec() {
             return spec;
         }
+
+        public Task task() {
+            return task;
+        }
     }
 
     /** One particle's trajectory state. */
@@ -71,6 +75,37 @@ public final class TaskProblem implements InnerProblem<TaskProblem.Episode, Task
             this.optState = optState;
             this.innerStep = innerStep;
         }
+
+        /** The optimizee parameters (updated in place by an unroll). */
+        public List<Parameter> params() {
+            return params;
+        }
+
+        /** The optimizer's state after the last unroll, or null before the first. */
+        public OptimizerState optimizerState() {
+            return optState;
+        }
+
+        /** Position in the episode's minibatch stream. */
+        public long innerStep() {
+            return innerStep;
+        }
+
+        /** Records the outcome of an unroll done elsewhere (a batched backend). */
+        public void advance(OptimizerState state, long steps) {
+            this.optState = state;
+            this.innerStep += steps;
+        }
+    }
+
+    public LearnedOptimizer optimizer() {
+        return optimizer;
+    }
+
+    /** Adds time to the forward/backward and optimizer counters (for backends that unroll elsewhere). */
+    protected void addTimings(long fwdBwd, long opt) {
+        fwdBwdNanos.addAndGet(fwdBwd);
+        optimizerNanos.addAndGet(opt);
     }
 
     /** Nanoseconds spent in forward/backward and in optimizer steps since the last call (summed over threads). */

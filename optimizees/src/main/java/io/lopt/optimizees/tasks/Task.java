@@ -105,6 +105,11 @@ public final class Task {
         return model.lossAndGradient(params, ws.x, ws.y, spec.batchSize(), grads, ws.mlp, par);
     }
 
+    /** Copies batch number {@code t} of this task's stream into x ({@code batch × features}) and y. */
+    public void batch(long t, float[] x, int[] y) {
+        batches.batch(t, x, y);
+    }
+
     /** A minibatch stream over the training split for another seed. */
     public Minibatches stream(long seed) {
         return new Minibatches(data.train(), spec.batchSize(), seed);

@@ -1,0 +1,86 @@
+package io.lopt.djl;
+
+import ai.djl.Device;
+import io.lopt.optim.Adam;
+import io.lopt.optim.OptimizerFactory;
+import io.lopt.optim.Parameter;
+import io.lopt.optim.lo.SmallFcLopt;
+import io.lopt.optimizees.models.Mlp;
+import io.lopt.optimizees.tasks.Task;
+import io.lopt.optimizees.tasks.Training;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@link Training} of several seeds of one task on a DJL device, as one batch: what the evaluation runs on a GPU.
+ * small_fc_lopt (μLO, SP LO) and the Adam family are batched; other optimizers are refused (the caller runs them on
+ * the CPU kernels). Each result has the same meaning as the CPU loop's.
+ */
+public final class DjlTraining {
+    private DjlTraining() {
+    }
+
+    /** Whether this backend can run the optimizer. */
+    public static boolean supports(OptimizerFactory f) {
+        return f instanceof Adam.Config
+                || (f instanceof SmallFcLopt lo && lo.config().hiddenSizes().size() == 2);
+    }
+
+    /** Trains every task (one per seed, same architecture) with the optimizer; results in task order. */
+    public static List<Training.Result> run(Device device, List<Task> tasks, OptimizerFactory factory,
+            Training.Options o) {
+        if (!supports(factory)) {
+            throw new IllegalArgumentException("the DJL backend does not run " + factory.describe());
+        }
+        int n = (int) o.steps();
+        List<List<Parameter>> params = new ArrayList<>();
+        for (Task t : tasks) {
+            params.add(t.init());
+        }
+        int[] stopped = new int[tasks.size()];
+        double[][] losses;
+        List<Training.Result> out = new ArrayList<>();
+        long start = System.nanoTime();
+        List<List<float[]>> host = new ArrayList<>();
+        try (BatchedTraining bt = new BatchedTraining(device, tasks, params, new long[tasks.size()])) {
+            if (factory instanceof SmallFcLopt lo) {
+                List<float[]> th = new ArrayList<>();
+                List<io.lopt.optim.OptimizerState> st = new ArrayList<>();
+                for (int i = 0; i < tasks.size(); i++) {
+                    th.add(lo.theta());
+                    st.add(null);
+                }
+                bt.useLearned(lo.config(), th, st);
+            } else {
+                bt.useAdam((Adam.Config) factory);
+            }
+            losses = bt.run(n, o.divergenceFactor(), stopped);
+            for (int p = 0; p < tasks.size(); p++) {
+                host.add(bt.hostParams(p));
+            }
+        }
+        double sps = (System.nanoTime() - start) / 1e9 / n;
+        for (int p = 0; p < tasks.size(); p++) {
+            Task task = tasks.get(p);
+            List<Parameter> ps = params.get(p);
+            for (int i = 0; i < ps.size(); i++) {
+                System.arraycopy(host.get(p).get(i), 0, ps.get(i).values(), 0, ps.get(i).size());
+            }
+            boolean diverged = stopped[p] >= 0;
+            int ran = diverged ? stopped[p] + 1 : n;
+            float[] curve = new float[ran];
+            for (int s = 0; s < ran; s++) {
+                curve[s] = (float) losses[p][s];
+            }
+            Mlp.Evaluation train = null;
+            Mlp.Evaluation test = null;
+            if (o.evaluate() && !diverged) {
+                Task.Workspace ws = task.newWorkspace();
+                train = task.evaluateTrain(ps, 10_000, ws, io.lopt.kernels.Parallel.common());
+                test = task.evaluateTest(ps, ws, io.lopt.kernels.Parallel.common());
+            }
+            out.add(new Training.Result(curve, diverged, ran, train, test, sps, ps));
+        }
+        return out;
+    }
+}
