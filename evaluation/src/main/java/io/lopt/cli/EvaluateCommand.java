@@ -39,6 +39,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common = new CommonOptions();
 
+    @Mixin
+    DeviceOptions device = new DeviceOptions();
+
     static Path defaultTuningCache() {
         return Path.of(System.getProperty("user.home"), ".cache", "lopt", "tuning");
     }
@@ -47,13 +50,14 @@ public final class EvaluateCommand implements Callable<Integer> {
     public Integer call() {
         SuiteConfig s = Suites.load(suite);
         Path report = evaluate(s, learned, out, tuningCache == null ? defaultTuningCache() : tuningCache,
-                common.dataDir, common.parallel());
+                common.dataDir, common.parallel(), device.backend());
         System.out.println("report: " + report);
         return 0;
     }
 
     /** Runs a suite with a progress bar, writes the report, prints the summary; returns the report's path. */
-    static Path evaluate(SuiteConfig s, List<Path> los, Path out, Path cache, Path dataDir, Parallel par) {
+    static Path evaluate(SuiteConfig s, List<Path> los, Path out, Path cache, Path dataDir, Parallel par,
+            SuiteRunner.BatchBackend backend) {
         System.out.println("evaluating suite " + s.name() + " -> " + out);
         SuiteRunner.Outcome outcome;
         ProgressBar[] bar = {null};
@@ -72,7 +76,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                     bar[0].update(done, String.format(Locale.ROOT, "%s %s seed %d: %s", r.task(), r.optimizer(),
                             r.seed(), r.diverged() ? "diverged" : String.format(Locale.ROOT, "%.4f", r.finalLoss())));
                 }
-            });
+            }, backend);
         } finally {
             if (bar[0] != null) {
                 bar[0].close();

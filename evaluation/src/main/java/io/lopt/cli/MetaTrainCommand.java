@@ -47,12 +47,17 @@ public final class MetaTrainCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common = new CommonOptions();
 
+    @Mixin
+    DeviceOptions device = new DeviceOptions();
+
     @Override
     public Integer call() {
         Parallel par = common.parallel();
         MetaTrainingRun run;
+        var problems = device.problems();
         if (target.resume != null) {
-            run = MetaTrainingRun.resume(target.resume, common.dataDir, par, msg -> System.err.println("lopt: " + msg));
+            run = MetaTrainingRun.resume(target.resume, common.dataDir, par, msg -> System.err.println("lopt: " + msg),
+                    problems);
         } else {
             MetaTrainConfig cfg = Presets.load(config);
             if (outerSteps != null) {
@@ -61,7 +66,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
             if (seed != null) {
                 cfg = cfg.withSeed(seed);
             }
-            run = MetaTrainingRun.create(target.out, cfg, force, common.dataDir, par);
+            run = MetaTrainingRun.create(target.out, cfg, force, common.dataDir, par, problems);
         }
         MetaTrainConfig cfg = run.trainer().config();
         System.out.printf(Locale.ROOT, "meta-training %s: %d outer steps, %d estimator(s) x %d pairs, K=%d, %d threads -> %s%n",

@@ -28,6 +28,9 @@ public final class QuickstartCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common = new CommonOptions();
 
+    @Mixin
+    DeviceOptions device = new DeviceOptions();
+
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
@@ -35,7 +38,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         Path mulo = metaTrain("quick", out.resolve("meta-mulo"), par);
         Path splo = metaTrain("quick-sp", out.resolve("meta-sp-lo"), par);
         Path report = EvaluateCommand.evaluate(Suites.load("quick"), List.of(mulo, splo), out.resolve("eval"),
-                out.resolve("tuning-cache"), common.dataDir, par);
+                out.resolve("tuning-cache"), common.dataDir, par, device.backend());
         System.out.printf(java.util.Locale.ROOT, "quickstart done in %s%nreport: %s%n",
                 ProgressBar.formatSeconds((System.nanoTime() - t0) / 1e9), report.toAbsolutePath());
         return 0;
@@ -43,10 +46,11 @@ public final class QuickstartCommand implements Callable<Integer> {
 
     private Path metaTrain(String preset, Path dir, Parallel par) {
         MetaTrainingRun run;
+        var problems = device.problems();
         if (Files.isRegularFile(dir.resolve(MetaTrainingRun.CONFIG))) {
-            run = MetaTrainingRun.resume(dir, common.dataDir, par, m -> System.out.println(m));
+            run = MetaTrainingRun.resume(dir, common.dataDir, par, m -> System.out.println(m), problems);
         } else {
-            run = MetaTrainingRun.create(dir, Presets.load(preset), false, common.dataDir, par);
+            run = MetaTrainingRun.create(dir, Presets.load(preset), false, common.dataDir, par, problems);
         }
         MetaTrainConfig cfg = run.trainer().config();
         System.out.println("meta-training " + cfg.name() + " (" + cfg.outerSteps() + " outer steps) -> " + dir);

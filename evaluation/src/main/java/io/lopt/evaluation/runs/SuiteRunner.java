@@ -46,6 +46,18 @@ public final class SuiteRunner {
         }
     }
 
+    /**
+     * Runs the seeds of one task and optimizer together on a device (a GPU through the DJL backend); null when
+     * everything runs on the CPU kernels.
+     */
+    public interface BatchBackend {
+        /** Whether this backend runs this optimizer; the others run on the CPU kernels. */
+        boolean supports(io.lopt.optim.OptimizerFactory factory);
+
+        /** One result per task (seed), in order. */
+        List<Training.Result> run(List<Task> tasks, io.lopt.optim.OptimizerFactory factory, Training.Options options);
+    }
+
     /** Everything an evaluation produced: the suite, optimizers, tuning, runs and provenance. */
     public record Outcome(SuiteConfig suite, List<EvalOptimizer> optimizers, List<Tuner.Result> tuning,
             List<RunResult> runs, ObjectNode evaluation) {
@@ -61,6 +73,12 @@ public final class SuiteRunner {
 
     public static Outcome run(SuiteConfig suite, List<Path> learned, Path out, Path tuningCache, Path dataDir,
             Parallel par, Listener listener) {
+        return run(suite, learned, out, tuningCache, dataDir, par, listener, null);
+    }
+
+    /** Runs the suite; the runs whose optimizer {@code backend} supports go to it, seeds batched. */
+    public static Outcome run(SuiteConfig suite, List<Path> learned, Path out, Path tuningCache, Path dataDir,
+            Parallel par, Listener listener, BatchBackend backend) {
         List<EvalOptimizer> opts = new ArrayList<>();
         Map<String, Integer> names = new HashMap<>();
         for (Path p : learned) {
@@ -102,8 +120,12 @@ public final class SuiteRunner {
         todo.sort((a, b) -> Double.compare(b.cost, a.cost)); // longest first: better load balance
         AtomicInteger done = new AtomicInteger(plan.size() - todo.size());
         Map<String, Dataset> data = new java.util.concurrent.ConcurrentHashMap<>();
-        par.forEach(todo.size(), i -> {
-            Planned p = todo.get(i);
+        if (backend != null) {
+            todo = runOnBackend(todo, suite, dataDir, data, backend, done, plan.size(), listener);
+        }
+        List<Planned> cpuRuns = todo;
+        par.forEach(cpuRuns.size(), i -> {
+            Planned p = cpuRuns.get(i);
             Dataset d = data.computeIfAbsent(p.spec.dataset() + p.spec.resolution(),
                     k -> Task.dataset(p.spec.dataset(), p.spec.resolution(), dataDir));
             RunResult r = runOne(p, suite, d, par);
@@ -115,6 +137,38 @@ public final class SuiteRunner {
             runs.add(load(p.file));
         }
         return new Outcome(suite, opts, tuning, runs, evaluation);
+    }
+
+    /** Runs the supported planned runs on the backend, seeds of a task and optimizer batched; returns the rest. */
+    private static List<Planned> runOnBackend(List<Planned> todo, SuiteConfig suite, Path dataDir,
+            Map<String, Dataset> data, BatchBackend backend, AtomicInteger done, int total, Listener listener) {
+        Map<String, List<Planned>> groups = new java.util.LinkedHashMap<>();
+        List<Planned> rest = new ArrayList<>();
+        for (Planned p : todo) {
+            if (backend.supports(p.optimizer.factory())) {
+                groups.computeIfAbsent(taskLabel(p.spec, p.steps, suite) + "|" + p.optimizer.id(), k -> new ArrayList<>())
+                        .add(p);
+            } else {
+                rest.add(p);
+            }
+        }
+        for (List<Planned> g : groups.values()) {
+            Planned first = g.get(0);
+            Dataset d = data.computeIfAbsent(first.spec.dataset() + first.spec.resolution(),
+                    k -> Task.dataset(first.spec.dataset(), first.spec.resolution(), dataDir));
+            List<Task> tasks = new ArrayList<>();
+            for (Planned p : g) {
+                tasks.add(Task.build(p.spec, d));
+            }
+            List<Training.Result> rs = backend.run(tasks, first.optimizer.factory(),
+                    new Training.Options(first.steps, suite.divergenceFactor(), true));
+            for (int i = 0; i < g.size(); i++) {
+                RunResult r = result(g.get(i), suite, rs.get(i));
+                write(g.get(i).file, JSON.valueToTree(r));
+                listener.onRun(r, done.incrementAndGet(), total);
+            }
+        }
+        return rest;
     }
 
     static List<Planned> plan(SuiteConfig suite, List<EvalOptimizer> opts, Path out) {
@@ -164,6 +218,10 @@ public final class SuiteRunner {
         Task task = Task.build(p.spec, data);
         Training.Result r = Training.run(task, p.optimizer.factory(),
                 new Training.Options(p.steps, suite.divergenceFactor(), true), null, par);
+        return result(p, suite, r);
+    }
+
+    static RunResult result(Planned p, SuiteConfig suite, Training.Result r) {
         double fin = r.diverged() ? Double.NaN
                 : RunResult.smoothedAt(r.losses(), p.steps, false, r.losses().length);
         return new RunResult(taskLabel(p.spec, p.steps, suite), p.spec.toString(), p.optimizer.id(), p.seed, p.steps,
