@@ -1,0 +1,117 @@
+package io.lopt.dl4j;
+
+import io.lopt.optim.Optimizer;
+import io.lopt.optim.ParamSpec;
+import io.lopt.optim.Parameter;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.GradientUpdater;
+
+/**
+ * The per-tensor updater DL4J calls every iteration: it runs one step of the learned optimizer on the host (lopt's CPU
+ * kernels) and leaves {@code p_old − p_new} in the gradient array, which DL4J then subtracts from the parameters.
+ */
+public final class LearnedGradientUpdater implements GradientUpdater<LearnedOptimizerUpdater> {
+    private final LearnedOptimizerUpdater config;
+    private final ParamSpec spec;
+    private Optimizer optimizer;
+    private INDArray params;
+    private double loss = Double.NaN;
+
+    LearnedGradientUpdater(LearnedOptimizerUpdater config) {
+        this.config = config;
+        this.spec = config.spec();
+    }
+
+    void bind(INDArray paramView) {
+        if (paramView.length() != spec.size()) {
+            throw new IllegalStateException("parameter view of '" + spec.name() + "' has " + paramView.length()
+                    + " values, the updater was configured for " + spec.shapeString());
+        }
+        this.params = paramView;
+    }
+
+    /** The training loss of the coming step, for learned optimizers that read it (VeLO-style). */
+    public void observeLoss(double value) {
+        this.loss = value;
+    }
+
+    @Override
+    public LearnedOptimizerUpdater getConfig() {
+        return config;
+    }
+
+    @Override
+    public void setState(Map<String, INDArray> stateMap, boolean initialize) {
+        // the learned optimizer keeps its own state
+    }
+
+    @Override
+    public Map<String, INDArray> getState() {
+        return Map.of();
+    }
+
+    @Override
+    public void setStateViewArray(INDArray viewArray, long[] gradientShape, char gradientOrder, boolean initialize) {
+        // no DL4J state array (stateSize is 0)
+    }
+
+    /**
+     * Row-major floats in lopt's layout from a flat DL4J view: DL4J keeps a dense layer's [nIn, nOut] weights in
+     * column-major ('f') order in its flat parameter and gradient views, so element (i, j) is at flat index j·nIn + i.
+     */
+    private float[] read(INDArray view) {
+        float[] flat = view.castTo(DataType.FLOAT).toFloatVector();
+        if (spec.rank() != 2) {
+            return flat;
+        }
+        int rows = spec.dim(0);
+        int cols = spec.dim(1);
+        float[] out = new float[flat.length];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                out[i * cols + j] = flat[j * rows + i];
+            }
+        }
+        return out;
+    }
+
+    /** The inverse of {@link #read}: lopt's row-major layout to DL4J's flat order. */
+    private float[] toFlat(float[] rowMajor) {
+        if (spec.rank() != 2) {
+            return rowMajor;
+        }
+        int rows = spec.dim(0);
+        int cols = spec.dim(1);
+        float[] flat = new float[rowMajor.length];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                flat[j * rows + i] = rowMajor[i * cols + j];
+            }
+        }
+        return flat;
+    }
+
+    @Override
+    public void applyUpdater(INDArray gradient, int iteration, int epoch) {
+        if (params == null) {
+            throw new IllegalStateException("LearnedOptimizerUpdater '" + spec.name()
+                    + "' has no parameters: call LearnedOptimizerUpdater.bind(net) after net.init()");
+        }
+        if (optimizer == null) {
+            optimizer = config.factory().create(List.of(spec), config.getHorizon());
+        }
+        float[] p = read(params);
+        float[] g = read(gradient);
+        float[] before = p.clone();
+        optimizer.step(List.of(new Parameter(spec, p)), List.of(g), loss);
+        float[] delta = new float[p.length];
+        for (int i = 0; i < p.length; i++) {
+            delta[i] = before[i] - p[i];
+        }
+        gradient.assign(Nd4j.create(toFlat(delta), gradient.shape(), 'c').castTo(gradient.dataType()));
+    }
+}
