@@ -9,7 +9,6 @@ import io.lopt.optim.OptimizerFactory;
 import io.lopt.optim.lo.LoptConfig;
 import io.lopt.optim.lo.MetaParameters;
 import io.lopt.optim.lo.SmallFcLopt;
-import io.lopt.optim.velo.Velo;
 import io.lopt.optim.velo.VeloConfig;
 import io.lopt.optim.velo.VeloLayout;
 import java.nio.file.Path;
@@ -38,17 +37,51 @@ public final class LearnedOptimizerKinds {
         }
     }
 
-    /** One kind of learned optimizer. */
+    /** One kind of learned optimizer: how its configuration reads from JSON and how its θ is laid out. */
     public interface Kind {
         String name();
 
-        void validate(ObjectNode config, Path file);
+        /** The family a configuration describes; a bad configuration is a CORRUPT error naming {@code file}. */
+        LearnedOptimizer fromJson(JsonNode config, Path file);
 
-        List<View> views(ObjectNode config);
+        /** The named views of θ of a family of this kind. */
+        java.util.Collection<MetaParameters.View> layout(LearnedOptimizer family);
 
-        int thetaSize(ObjectNode config);
+        default void validate(ObjectNode config, Path file) {
+            fromJson(config, file);
+        }
 
-        OptimizerFactory factory(ObjectNode config, float[] theta);
+        default List<View> views(ObjectNode config) {
+            List<View> out = new ArrayList<>();
+            for (MetaParameters.View v : layout(fromJson(config, null))) {
+                out.add(new View(v.name(), v.offset(), v.shape()));
+            }
+            return out;
+        }
+
+        default int thetaSize(ObjectNode config) {
+            return fromJson(config, null).thetaSize();
+        }
+
+        default OptimizerFactory factory(ObjectNode config, float[] theta) {
+            return fromJson(config, null).withTheta(theta);
+        }
+    }
+
+    /** Rejects keys outside {@code known} and requires all of them, naming the kind and the key. */
+    static void checkKeys(JsonNode o, Set<String> known, String kind, Path file) {
+        Iterator<Map.Entry<String, JsonNode>> it = o.fields();
+        while (it.hasNext()) {
+            String k = it.next().getKey();
+            if (!known.contains(k)) {
+                throw Safetensors.corrupt(file, "unknown " + kind + " configuration key '" + k + "' (known: " + known + ")");
+            }
+        }
+        for (String k : known) {
+            if (!o.has(k)) {
+                throw Safetensors.corrupt(file, kind + " configuration lacks '" + k + "'");
+            }
+        }
     }
 
     static Kind get(String name, Path file) {
@@ -75,8 +108,7 @@ public final class LearnedOptimizerKinds {
 
     /** The learned-optimizer family (configuration without θ) a checkpoint holds. */
     public static LearnedOptimizer family(LearnedOptimizerCheckpoint ckpt) {
-        return SmallFc.NAME.equals(ckpt.optimizer()) ? SmallFc.fromJson(ckpt.config(), null)
-                : VeloKind.fromJson(ckpt.config(), null);
+        return get(ckpt.optimizer(), null).fromJson(ckpt.config(), null);
     }
 
     /** Whether the optimizer a checkpoint holds scales its steps by s_W (μLO, μVeLO). */
@@ -99,7 +131,7 @@ public final class LearnedOptimizerKinds {
         if (!SmallFc.NAME.equals(ckpt.optimizer())) {
             throw new IllegalArgumentException("checkpoint holds a " + ckpt.optimizer() + ", not a " + SmallFc.NAME);
         }
-        return SmallFc.fromJson(ckpt.config(), null);
+        return SmallFc.INSTANCE.fromJson(ckpt.config(), null);
     }
 
     static final class VeloKind implements Kind {
@@ -120,16 +152,11 @@ public final class LearnedOptimizerKinds {
             return o;
         }
 
-        static VeloConfig fromJson(JsonNode o, Path file) {
-            Iterator<Map.Entry<String, JsonNode>> it = o.fields();
-            while (it.hasNext()) {
-                String k = it.next().getKey();
-                if (!KEYS.contains(k)) {
-                    throw Safetensors.corrupt(file, "unknown velo configuration key '" + k + "' (known: " + KEYS + ")");
-                }
-            }
-            if (!o.path("lstm_hidden").isIntegralNumber() || !o.path("bank_size").isIntegralNumber()
-                    || !o.path("mup").isBoolean()) {
+        @Override
+        public VeloConfig fromJson(JsonNode o, Path file) {
+            checkKeys(o, KEYS, NAME, file);
+            if (!o.get("lstm_hidden").isIntegralNumber() || !o.get("bank_size").isIntegralNumber()
+                    || !o.get("mup").isBoolean()) {
                 throw Safetensors.corrupt(file, "velo configuration needs integers lstm_hidden, bank_size and a boolean mup");
             }
             try {
@@ -140,27 +167,8 @@ public final class LearnedOptimizerKinds {
         }
 
         @Override
-        public void validate(ObjectNode config, Path file) {
-            fromJson(config, file);
-        }
-
-        @Override
-        public List<View> views(ObjectNode config) {
-            List<View> out = new ArrayList<>();
-            for (MetaParameters.View v : VeloLayout.of(fromJson(config, null)).views().values()) {
-                out.add(new View(v.name(), v.offset(), v.shape()));
-            }
-            return out;
-        }
-
-        @Override
-        public int thetaSize(ObjectNode config) {
-            return fromJson(config, null).thetaSize();
-        }
-
-        @Override
-        public OptimizerFactory factory(ObjectNode config, float[] theta) {
-            return new Velo(fromJson(config, null), theta);
+        public java.util.Collection<MetaParameters.View> layout(LearnedOptimizer family) {
+            return VeloLayout.of((VeloConfig) family).views().values();
         }
     }
 
@@ -184,20 +192,9 @@ public final class LearnedOptimizerKinds {
             return o;
         }
 
-        static LoptConfig fromJson(JsonNode o, Path file) {
-            Iterator<Map.Entry<String, JsonNode>> it = o.fields();
-            while (it.hasNext()) {
-                String k = it.next().getKey();
-                if (!KEYS.contains(k)) {
-                    throw Safetensors.corrupt(file, "unknown small_fc_lopt configuration key '" + k + "' (known: "
-                            + KEYS + ")");
-                }
-            }
-            for (String k : KEYS) {
-                if (!o.has(k)) {
-                    throw Safetensors.corrupt(file, "small_fc_lopt configuration lacks '" + k + "'");
-                }
-            }
+        @Override
+        public LoptConfig fromJson(JsonNode o, Path file) {
+            checkKeys(o, KEYS, NAME, file);
             JsonNode hs = o.get("hidden_sizes");
             if (!hs.isArray()) {
                 throw Safetensors.corrupt(file, "hidden_sizes must be a list of integers");
@@ -221,27 +218,8 @@ public final class LearnedOptimizerKinds {
         }
 
         @Override
-        public void validate(ObjectNode config, Path file) {
-            fromJson(config, file);
-        }
-
-        @Override
-        public List<View> views(ObjectNode config) {
-            List<View> out = new ArrayList<>();
-            for (MetaParameters.View v : MetaParameters.of(fromJson(config, null)).views().values()) {
-                out.add(new View(v.name(), v.offset(), v.shape()));
-            }
-            return out;
-        }
-
-        @Override
-        public int thetaSize(ObjectNode config) {
-            return fromJson(config, null).thetaSize();
-        }
-
-        @Override
-        public OptimizerFactory factory(ObjectNode config, float[] theta) {
-            return new SmallFcLopt(fromJson(config, null), theta);
+        public java.util.Collection<MetaParameters.View> layout(LearnedOptimizer family) {
+            return MetaParameters.of((LoptConfig) family).views().values();
         }
     }
 }

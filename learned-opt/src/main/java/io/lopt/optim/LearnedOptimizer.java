@@ -18,4 +18,17 @@ public interface LearnedOptimizer {
 
     /** The optimizer with meta-parameters θ. */
     OptimizerFactory withTheta(float[] theta);
+
+    /** A copy of θ after checking its length and that every value is finite; {@code what} names the family. */
+    static float[] checkedTheta(float[] theta, int size, String what) {
+        if (theta.length != size) {
+            throw new IllegalArgumentException("θ has " + theta.length + " values but " + what + " needs " + size);
+        }
+        for (int i = 0; i < theta.length; i++) {
+            if (!Float.isFinite(theta[i])) {
+                throw new IllegalArgumentException("θ[" + i + "] is " + theta[i] + ": meta-parameters must be finite");
+            }
+        }
+        return theta.clone();
+    }
 }

@@ -2,6 +2,7 @@ package io.lopt.optim.lo;
 
 import io.lopt.kernels.Parallel;
 import io.lopt.optim.AbstractOptimizer;
+import io.lopt.optim.LearnedOptimizer;
 import io.lopt.optim.Optimizer;
 import io.lopt.optim.OptimizerFactory;
 import io.lopt.optim.OptimizerState;
@@ -45,16 +46,8 @@ public final class SmallFcLopt implements OptimizerFactory {
     public SmallFcLopt(LoptConfig config, float[] theta, Implementation impl, Parallel parallel) {
         this.config = Objects.requireNonNull(config, "config");
         this.layout = MetaParameters.of(config);
-        if (theta.length != layout.size()) {
-            throw new IllegalArgumentException("θ has " + theta.length + " values but a small_fc_lopt with hidden sizes "
-                    + config.hiddenSizes() + " needs " + layout.size());
-        }
-        for (int i = 0; i < theta.length; i++) {
-            if (!Float.isFinite(theta[i])) {
-                throw new IllegalArgumentException("θ[" + i + "] is " + theta[i] + ": meta-parameters must be finite");
-            }
-        }
-        this.theta = theta.clone();
+        this.theta = LearnedOptimizer.checkedTheta(theta, layout.size(), "a small_fc_lopt with hidden sizes "
+                + config.hiddenSizes());
         this.impl = impl;
         this.parallel = parallel;
     }

@@ -396,7 +396,7 @@ final class SmallFcLoptKernel {
             int po = c - c0;
             FloatVector.fromArray(S, overRows, po).add(big).intoArray(overRows, po);
             rowSum = rowSum.add(big);
-            if (++since == 16) { // flush the float partial sums to double every 16 vectors
+            if (++since == 16 || c + L >= c1) { // float partial sums go to double every 16 vectors
                 since = 0;
                 sq[0] += VectorMath.sum(s0);
                 sq[1] += VectorMath.sum(s1);
@@ -422,17 +422,7 @@ final class SmallFcLoptKernel {
                 rowSum = zero;
             }
         }
-        sq[0] += VectorMath.sum(s0);
-        sq[1] += VectorMath.sum(s1);
-        sq[2] += VectorMath.sum(s2);
-        sq[3] += VectorMath.sum(s3);
-        sq[4] += VectorMath.sum(s4);
-        sq[5] += VectorMath.sum(s5);
-        sq[6] += VectorMath.sum(s6);
-        sq[7] += VectorMath.sum(s7);
-        sq[8] += VectorMath.sum(s8);
-        sq[9] += VectorMath.sum(s9);
-        return rowSumD + VectorMath.sum(rowSum);
+        return rowSumD;
     }
 
     /** Vectors (rank ≤ 1): accumulators and the sums of squares of all 22 distinct channels. Not a hot path. */
@@ -512,7 +502,7 @@ final class SmallFcLoptKernel {
             s4 = t.fma(t, s4);
             t = rowFirst ? v3.mul(a03).mul(x3) : v3.mul(x3).mul(a03);
             s5 = t.fma(t, s5);
-            if (++since == 16) {
+            if (++since == 16 || c + L >= c1) { // float partial sums go to double every 16 vectors
                 since = 0;
                 sq[0] += VectorMath.sum(s0);
                 sq[1] += VectorMath.sum(s1);
@@ -528,12 +518,6 @@ final class SmallFcLoptKernel {
                 s5 = zero;
             }
         }
-        sq[0] += VectorMath.sum(s0);
-        sq[1] += VectorMath.sum(s1);
-        sq[2] += VectorMath.sum(s2);
-        sq[3] += VectorMath.sum(s3);
-        sq[4] += VectorMath.sum(s4);
-        sq[5] += VectorMath.sum(s5);
     }
 
     /** Scratch of one block: inputs, hidden activations, outputs. */

@@ -2,6 +2,7 @@ package io.lopt.optim.velo;
 
 import io.lopt.kernels.Parallel;
 import io.lopt.optim.AbstractOptimizer;
+import io.lopt.optim.LearnedOptimizer;
 import io.lopt.optim.Optimizer;
 import io.lopt.optim.OptimizerFactory;
 import io.lopt.optim.OptimizerState;
@@ -50,16 +51,8 @@ public final class Velo implements OptimizerFactory {
     public Velo(VeloConfig config, float[] theta, Implementation impl, Parallel parallel) {
         this.config = Objects.requireNonNull(config, "config");
         this.layout = VeloLayout.of(config);
-        if (theta.length != layout.size()) {
-            throw new IllegalArgumentException("θ has " + theta.length + " values but a VeLO with " + config.lstmHidden()
-                    + " LSTM units and a bank of " + config.bankSize() + " needs " + layout.size());
-        }
-        for (int i = 0; i < theta.length; i++) {
-            if (!Float.isFinite(theta[i])) {
-                throw new IllegalArgumentException("θ[" + i + "] is " + theta[i] + ": meta-parameters must be finite");
-            }
-        }
-        this.theta = theta.clone();
+        this.theta = LearnedOptimizer.checkedTheta(theta, layout.size(), "a VeLO with " + config.lstmHidden()
+                + " LSTM units and a bank of " + config.bankSize());
         this.impl = impl;
         this.parallel = parallel;
     }

@@ -89,7 +89,7 @@ final class VeloKernel {
             s7 = t.fma(t, s7);
             s8 = r.fma(r, s8);
             sv = sv.add(vv);
-            if (++since == 16) {
+            if (++since == 16 || i + L >= to) { // float partial sums go to double every 16 vectors
                 since = 0;
                 out[0] += VectorMath.sum(s0);
                 out[1] += VectorMath.sum(s1);
@@ -113,16 +113,6 @@ final class VeloKernel {
                 sv = z;
             }
         }
-        out[0] += VectorMath.sum(s0);
-        out[1] += VectorMath.sum(s1);
-        out[2] += VectorMath.sum(s2);
-        out[3] += VectorMath.sum(s3);
-        out[4] += VectorMath.sum(s4);
-        out[5] += VectorMath.sum(s5);
-        out[6] += VectorMath.sum(s6);
-        out[7] += VectorMath.sum(s7);
-        out[8] += VectorMath.sum(s8);
-        out[9] += VectorMath.sum(sv);
     }
 
     /** The update of every element; see {@link VeloReference#apply}. */
