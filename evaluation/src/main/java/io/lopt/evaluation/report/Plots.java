@@ -108,18 +108,25 @@ final class Plots {
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
             List<Double> es = new ArrayList<>();
+            List<String> diverged = new ArrayList<>();
             for (String t : tasks) {
                 Analysis.Cell cell = a.cells.get(t).get(o.id());
                 if (cell != null && cell.finalLoss().n() > 0 && cell.diverged() == 0) {
                     xs.add(Double.parseDouble(a.axisValue(t, axis)));
                     ys.add(cell.finalLoss().mean());
                     es.add(cell.finalLoss().se());
+                } else if (cell != null && cell.diverged() > 0) {
+                    diverged.add(a.axisValue(t, axis) + " (" + cell.diverged() + "/" + cell.runs() + ")");
                 }
             }
+            // a point with diverged seeds has no mean: say so in the legend instead of silently dropping it
+            String name = o.display() + (diverged.isEmpty() ? "" : " — diverged at " + String.join(", ", diverged));
             if (xs.isEmpty()) {
-                continue;
+                xs.add(Double.NaN);
+                ys.add(Double.NaN);
+                es.add(0.0);
             }
-            XYSeries s = c.addSeries(o.display(), xs, ys, es);
+            XYSeries s = c.addSeries(name, xs, ys, es);
             s.setLineColor(color(i));
             s.setMarkerColor(color(i));
             s.setMarker(SeriesMarkers.CIRCLE);
