@@ -47,6 +47,13 @@ class StatsTest {
     }
 
     @Test
+    void aTunedLearningRateAtTheEdgeOfItsGridIsFlagged() {
+        var grid = java.util.List.of(new double[] {1e-3, 0.9}, new double[] {1e-2, 0.5}, new double[] {1e-1, 0.4});
+        assertTrue(new io.lopt.evaluation.runs.Tuner.Result("muadam", grid, 1e-1, false, "f").atEdge());
+        assertTrue(!new io.lopt.evaluation.runs.Tuner.Result("muadam", grid, 1e-2, false, "f").atEdge());
+    }
+
+    @Test
     void smoothedLossesUseTheFinalWindowAndRespectDivergence() {
         float[] l = new float[100];
         for (int i = 0; i < 100; i++) {

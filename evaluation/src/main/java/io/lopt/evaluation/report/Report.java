@@ -245,8 +245,10 @@ public final class Report {
     private String tuningMd() {
         StringBuilder sb = new StringBuilder();
         for (Tuner.Result t : a.outcome.tuning()) {
-            sb.append(String.format(Locale.ROOT, "- **%s**: best lr %.3g%s. Grid (lr → mean final loss): ", t.baseline(),
-                    t.bestLr(), t.fromCache() ? " (from the tuning cache)" : ""));
+            sb.append(String.format(Locale.ROOT, "- **%s**: best lr %.3g%s%s. Grid (lr → mean final loss): ", t.baseline(),
+                    t.bestLr(), t.fromCache() ? " (from the tuning cache)" : "",
+                    t.atEdge() ? " — at the edge of the grid: the optimum may lie outside it (widen lr_min / lr_max)"
+                            : ""));
             List<String> g = new ArrayList<>();
             for (double[] p : t.grid()) {
                 g.add(String.format(Locale.ROOT, "%.2g → %s", p[0], Double.isFinite(p[1])

@@ -99,8 +99,9 @@ public final class SuiteRunner {
             listener.onMessage("tuning " + b + " on " + suite.base().spec(EvalOptimizer.baseline(b, 1, 0).param(), 0).label()
                     + " over " + suite.tuning().lrCount() + " learning rates...");
             Tuner.Result r = Tuner.tune(b, suite, tuningCache, dataDir, par);
-            listener.onMessage(String.format(Locale.ROOT, "  %s: best lr %.3g%s", b, r.bestLr(),
-                    r.fromCache() ? " (cached in " + r.cacheFile() + ")" : ""));
+            listener.onMessage(String.format(Locale.ROOT, "  %s: best lr %.3g%s%s", b, r.bestLr(),
+                    r.fromCache() ? " (cached in " + r.cacheFile() + ")" : "",
+                    r.atEdge() ? " — at the edge of the grid (widen lr_min / lr_max)" : ""));
             tuning.add(r);
             opts.add(EvalOptimizer.baseline(b, r.bestLr(), suite.tuning().weightDecay()));
         }
@@ -285,6 +286,7 @@ public final class SuiteRunner {
             ObjectNode o = arr.addObject();
             o.put("baseline", t.baseline());
             o.put("best_lr", t.bestLr());
+            o.put("best_at_grid_edge", t.atEdge());
             o.put("from_cache", t.fromCache());
             o.put("cache_file", t.cacheFile());
             ArrayNode g = o.putArray("grid");

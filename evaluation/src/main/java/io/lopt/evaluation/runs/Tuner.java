@@ -29,6 +29,10 @@ public final class Tuner {
 
     /** The outcome: every grid point's mean final smoothed loss (NaN = diverged on some seed) and the winner. */
     public record Result(String baseline, List<double[]> grid, double bestLr, boolean fromCache, String cacheFile) {
+        /** Whether the winner is the smallest or largest value tried (the grid may not contain the optimum). */
+        public boolean atEdge() {
+            return grid.size() > 1 && (bestLr == grid.get(0)[0] || bestLr == grid.get(grid.size() - 1)[0]);
+        }
     }
 
     private Tuner() {
