@@ -3,7 +3,6 @@ package io.lopt.metatrain;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lopt.checkpoints.AtomicFiles;
-import io.lopt.checkpoints.CheckpointException;
 import io.lopt.checkpoints.StateCheckpoint;
 import io.lopt.kernels.Parallel;
 import io.lopt.metatrain.config.MetaTrainConfig;
@@ -204,12 +203,7 @@ public final class MetaTrainingRun {
         Path numbered = dir.resolve(String.format("lo-%06d.safetensors", s));
         lo.write(numbered);
         lo.write(dir.resolve(LATEST));
-        Path state;
-        try {
-            state = trainer.state().save(dir, trainer.config().keepStates());
-        } catch (CheckpointException e) {
-            throw e;
-        }
+        Path state = trainer.state().save(dir, trainer.config().keepStates());
         listener.onCheckpoint(numbered, state);
     }
 

@@ -2,7 +2,6 @@ package io.lopt.metatrain.pes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lopt.checkpoints.CheckpointException;
 import io.lopt.checkpoints.Tensor;
@@ -229,9 +228,5 @@ public final class PesEstimator<E, M> {
             }
             pairs[i] = p;
         }
-    }
-
-    static ObjectNode emptyMeta() {
-        return JsonNodeFactory.instance.objectNode();
     }
 }
