@@ -19,6 +19,15 @@ class StatsTest {
         assertEquals(1, s.diverged());
         assertEquals("2.0000 ± 0.5774 (1 div.)", s.format());
         assertEquals(0, Stats.summarize(new double[] {Double.NaN}).n());
+        assertEquals("diverged", Stats.summarize(new double[] {Double.NaN}).format());
+    }
+
+    @Test
+    void aSingleFiniteValueHasNoStandardError() {
+        // one seed survived four divergences: a "± 0.0000" would claim a precision the data does not have
+        Stats.Summary s = Stats.summarize(new double[] {Double.NaN, 0.3843, Double.NaN, Double.NaN, Double.NaN});
+        assertEquals("0.3843 ± n/a (4 div.)", s.format());
+        assertEquals("86.20% ± 1.00", Stats.summarize(new double[] {0.852, 0.872}).formatPercent());
     }
 
     @Test

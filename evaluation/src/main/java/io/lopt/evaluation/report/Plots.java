@@ -99,9 +99,11 @@ final class Plots {
             case "depth" -> "depth (hidden layers)";
             default -> "training steps";
         };
-        XYChart c = new XYChartBuilder().width(720).height(420).title("Final training loss vs " + axis)
+        XYChart c = new XYChartBuilder().width(720).height(480).title("Final training loss vs " + axis)
                 .xAxisTitle(label).yAxisTitle("final smoothed training loss").build();
         style(c.getStyler());
+        // below the plot: a legend inside it hid the highest points (those of an optimizer that fails to transfer)
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         c.getStyler().setXAxisLogarithmic(!axis.equals("depth"));
         for (int i = 0; i < a.optimizers.size(); i++) {
             EvalOptimizer o = a.optimizers.get(i);

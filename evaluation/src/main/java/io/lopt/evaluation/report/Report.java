@@ -225,8 +225,7 @@ public final class Report {
         for (Analysis.Cell c : a.cells.get(t).values()) {
             sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %d/%d | %.2f |%n",
                     a.optimizer(c.optimizer()).display(), c.finalLoss().format(), c.testLoss().format(),
-                    c.testAccuracy().n() == 0 ? "-" : String.format(Locale.ROOT, "%.2f%% ± %.2f",
-                            100 * c.testAccuracy().mean(), 100 * c.testAccuracy().se()),
+                    c.testAccuracy().n() == 0 ? "-" : c.testAccuracy().formatPercent(),
                     c.diverged(), c.runs(), 1e3 * c.secondsPerStep()));
         }
         return sb.toString();

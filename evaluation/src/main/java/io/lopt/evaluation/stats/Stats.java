@@ -18,11 +18,22 @@ public final class Stats {
      * @param n the number of finite values
      */
     public record Summary(double mean, double se, int n, int diverged) {
+        /** "mean ± se", "mean ± n/a" from a single value (no standard error), "(k div.)" appended; "diverged". */
         public String format() {
+            return format(1, "%.4f", "");
+        }
+
+        /** The same for a fraction shown in percent ("86.29% ± 0.10"). */
+        public String formatPercent() {
+            return format(100, "%.2f", "%");
+        }
+
+        private String format(double scale, String number, String unit) {
             if (n == 0) {
                 return "diverged";
             }
-            String s = String.format(java.util.Locale.ROOT, "%.4f ± %.4f", mean, se);
+            String s = String.format(java.util.Locale.ROOT, number, scale * mean) + unit + " ± "
+                    + (n < 2 ? "n/a" : String.format(java.util.Locale.ROOT, number, scale * se));
             return diverged > 0 ? s + " (" + diverged + " div.)" : s;
         }
     }
