@@ -40,6 +40,7 @@ final class Plots {
         style(c.getStyler());
         c.getStyler().setMarkerSize(0);
         double first = Double.NaN;
+        int steps = 0;
         Map<String, Analysis.Cell> row = a.cells.get(task);
         for (int i = 0; i < a.optimizers.size(); i++) {
             EvalOptimizer o = a.optimizers.get(i);
@@ -48,6 +49,7 @@ final class Plots {
                 continue;
             }
             double[] y = cell.meanCurve();
+            steps = Math.max(steps, y.length);
             int stride = Math.max(1, y.length / 400);
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
@@ -71,6 +73,11 @@ final class Plots {
         }
         if (Double.isFinite(first)) {
             c.getStyler().setYAxisMax(first * 1.05);
+        }
+        if (steps > 0) {
+            // an axis ending at the horizon gets round ticks; one ending at the last plotted step got 0, 336, 672, …
+            c.getStyler().setXAxisMin(0.0);
+            c.getStyler().setXAxisMax((double) steps);
         }
         return png(c);
     }
