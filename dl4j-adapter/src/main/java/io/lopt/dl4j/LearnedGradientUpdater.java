@@ -65,34 +65,23 @@ public final class LearnedGradientUpdater implements GradientUpdater<LearnedOpti
      */
     private float[] read(INDArray view) {
         float[] flat = view.castTo(DataType.FLOAT).toFloatVector();
-        if (spec.rank() != 2) {
-            return flat;
-        }
-        int rows = spec.dim(0);
-        int cols = spec.dim(1);
-        float[] out = new float[flat.length];
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                out[i * cols + j] = flat[j * rows + i];
-            }
-        }
-        return out;
+        return spec.rank() != 2 ? flat : transposed(flat, spec.dim(1), spec.dim(0));
     }
 
     /** The inverse of {@link #read}: lopt's row-major layout to DL4J's flat order. */
     private float[] toFlat(float[] rowMajor) {
-        if (spec.rank() != 2) {
-            return rowMajor;
-        }
-        int rows = spec.dim(0);
-        int cols = spec.dim(1);
-        float[] flat = new float[rowMajor.length];
+        return spec.rank() != 2 ? rowMajor : transposed(rowMajor, spec.dim(0), spec.dim(1));
+    }
+
+    /** The row-major [cols, rows] transpose of a row-major [rows, cols] array. */
+    private static float[] transposed(float[] a, int rows, int cols) {
+        float[] t = new float[a.length];
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
-                flat[j * rows + i] = rowMajor[i * cols + j];
+                t[j * rows + i] = a[i * cols + j];
             }
         }
-        return flat;
+        return t;
     }
 
     @Override
