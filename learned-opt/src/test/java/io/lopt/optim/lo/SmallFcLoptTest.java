@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lopt.kernels.Parallel;
+import static io.lopt.optim.FusedVsReference.copy;
+import static io.lopt.optim.FusedVsReference.randomGrads;
+import static io.lopt.optim.FusedVsReference.randomParams;
+
+import io.lopt.optim.FusedVsReference;
 import io.lopt.optim.Optimizer;
 import io.lopt.optim.OptimizerState;
 import io.lopt.optim.ParamSpec;
@@ -39,35 +44,6 @@ class SmallFcLoptTest {
     static ParamSpec spec(String name, int... shape) {
         Role role = shape.length == 2 ? Role.HIDDEN : Role.BIAS;
         return ParamSpec.mup(name, shape, role, shape.length == 2 ? shape[0] : 1, 1.0);
-    }
-
-    static List<float[]> randomGrads(List<ParamSpec> specs, Rng rng, double scale) {
-        List<float[]> g = new ArrayList<>();
-        for (ParamSpec s : specs) {
-            float[] a = new float[s.size()];
-            rng.fillNormal(a, scale);
-            g.add(a);
-        }
-        return g;
-    }
-
-    static List<Parameter> randomParams(List<ParamSpec> specs, long seed) {
-        Rng rng = new Rng(seed);
-        List<Parameter> ps = new ArrayList<>();
-        for (ParamSpec s : specs) {
-            Parameter p = Parameter.zeros(s);
-            rng.fillNormal(p.values(), 1e-3);
-            ps.add(p);
-        }
-        return ps;
-    }
-
-    static List<Parameter> copy(List<Parameter> ps) {
-        List<Parameter> c = new ArrayList<>();
-        for (Parameter p : ps) {
-            c.add(p.copy());
-        }
-        return c;
     }
 
     @Test
@@ -107,7 +83,7 @@ class SmallFcLoptTest {
         }
         Optimizer fused = new SmallFcLopt(cfg, theta, SmallFcLopt.Implementation.FUSED, TWO).create(specs);
         Optimizer ref = new SmallFcLopt(cfg, theta, SmallFcLopt.Implementation.REFERENCE, TWO).create(specs);
-        List<Parameter> pf = randomParams(specs, 5);
+        List<Parameter> pf = randomParams(specs, 5, 1e-3);
         List<Parameter> pr = copy(pf);
         Rng rng = new Rng(9);
         double worst = 0;
@@ -116,31 +92,7 @@ class SmallFcLoptTest {
             List<Parameter> before = copy(pr);
             fused.step(pf, g);
             ref.step(pr, g);
-            for (int t = 0; t < specs.size(); t++) {
-                float[] a = pf.get(t).values();
-                float[] b = pr.get(t).values();
-                float[] b0 = before.get(t).values();
-                double rms = 0;
-                for (int i = 0; i < b.length; i++) {
-                    rms += (double) (b[i] - b0[i]) * (b[i] - b0[i]);
-                }
-                rms = Math.sqrt(rms / b.length);
-                for (int i = 0; i < a.length; i++) {
-                    double upd = b[i] - b0[i];
-                    double err = Math.abs(a[i] - b[i]);
-                    // relative to the update, floored at the tensor's RMS update: float rounding in the MLP is
-                    // absolute at the scale of its activations, so an update that cancels to ~0 keeps that error
-                    double rel = err / (Math.abs(upd) + rms + 1e-30);
-                    if (err > Math.ulp(b[i])) {
-                        worst = Math.max(worst, rel);
-                    }
-                    assertTrue(rel <= 1e-5 || err <= Math.ulp(b[i]), "step " + step + " tensor "
-                            + specs.get(t) + " element " + i + ": fused " + a[i] + " vs reference " + b[i]
-                            + " (update " + upd + ")");
-                }
-                // keep the two trajectories identical so that errors do not compound
-                System.arraycopy(b, 0, a, 0, a.length);
-            }
+            worst = Math.max(worst, FusedVsReference.compareAndSync(specs, pf, pr, before, step));
             fused.restoreState(ref.exportState());
         }
         System.out.println("worst relative update error (mup=" + mup + "): " + worst);
@@ -154,7 +106,7 @@ class SmallFcLoptTest {
         List<ParamSpec> specs = List.of(spec("a", 300, 200), spec("b", 50000), spec("c", 3, 40000), spec("d", 200, 300));
         Optimizer one = new SmallFcLopt(cfg, theta, SmallFcLopt.Implementation.FUSED, Parallel.serial()).create(specs);
         Optimizer two = new SmallFcLopt(cfg, theta, SmallFcLopt.Implementation.FUSED, TWO).create(specs);
-        List<Parameter> p1 = randomParams(specs, 1);
+        List<Parameter> p1 = randomParams(specs, 1, 1e-3);
         List<Parameter> p2 = copy(p1);
         Rng rng = new Rng(4);
         for (int s = 0; s < 3; s++) {
@@ -293,7 +245,7 @@ class SmallFcLoptTest {
         LoptConfig cfg = LoptConfig.mulo();
         List<ParamSpec> specs = List.of(spec("w", 33, 20), spec("b", 20));
         Optimizer opt = new SmallFcLopt(cfg, randomTheta(cfg, 2), impl, TWO).create(specs);
-        List<Parameter> ps = randomParams(specs, 3);
+        List<Parameter> ps = randomParams(specs, 3, 1e-3);
         Rng rng = new Rng(1);
         for (int s = 0; s < 5; s++) {
             List<float[]> g = randomGrads(specs, rng, 1);
@@ -338,7 +290,7 @@ class SmallFcLoptTest {
         SmallFcLopt lo = new SmallFcLopt(cfg, randomTheta(cfg, 8), SmallFcLopt.Implementation.FUSED, TWO);
         List<ParamSpec> specs = List.of(spec("w", 40, 30), spec("b", 30));
         Optimizer a = lo.create(specs);
-        List<Parameter> pa = randomParams(specs, 1);
+        List<Parameter> pa = randomParams(specs, 1, 1e-3);
         Rng rng = new Rng(2);
         List<List<float[]>> gs = new ArrayList<>();
         for (int s = 0; s < 6; s++) {

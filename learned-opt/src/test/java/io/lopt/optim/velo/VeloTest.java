@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lopt.kernels.Parallel;
+import static io.lopt.optim.FusedVsReference.copy;
+import static io.lopt.optim.FusedVsReference.randomGrads;
+import static io.lopt.optim.FusedVsReference.randomParams;
+
+import io.lopt.optim.FusedVsReference;
 import io.lopt.optim.Optimizer;
 import io.lopt.optim.OptimizerState;
 import io.lopt.optim.ParamSpec;
@@ -31,33 +36,6 @@ class VeloTest {
         return s;
     }
 
-    static List<Parameter> params(List<ParamSpec> specs, long seed) {
-        Rng r = new Rng(seed);
-        List<Parameter> ps = new ArrayList<>();
-        for (ParamSpec s : specs) {
-            Parameter p = Parameter.zeros(s);
-            r.fillNormal(p.values(), 0.05);
-            ps.add(p);
-        }
-        return ps;
-    }
-
-    static List<float[]> grads(List<ParamSpec> specs, Rng r, double scale) {
-        List<float[]> g = new ArrayList<>();
-        for (ParamSpec s : specs) {
-            float[] a = new float[s.size()];
-            r.fillNormal(a, scale);
-            g.add(a);
-        }
-        return g;
-    }
-
-    static List<Parameter> copy(List<Parameter> ps) {
-        List<Parameter> c = new ArrayList<>();
-        ps.forEach(p -> c.add(p.copy()));
-        return c;
-    }
-
     @Test
     void thetaLayout() {
         VeloLayout lay = VeloLayout.of(VeloConfig.velo());
@@ -76,36 +54,17 @@ class VeloTest {
         List<ParamSpec> specs = specs();
         Optimizer fused = new Velo(cfg, theta, Velo.Implementation.FUSED, TWO).create(specs, 50);
         Optimizer ref = new Velo(cfg, theta, Velo.Implementation.REFERENCE, TWO).create(specs, 50);
-        List<Parameter> pf = params(specs, 1);
+        List<Parameter> pf = randomParams(specs, 1, 0.05);
         List<Parameter> pr = copy(pf);
         Rng rng = new Rng(2);
         double worst = 0;
         for (int step = 0; step < 5; step++) {
-            List<float[]> g = grads(specs, rng, Math.pow(10, step % 3 - 1));
+            List<float[]> g = randomGrads(specs, rng, Math.pow(10, step % 3 - 1));
             List<Parameter> before = copy(pr);
             double loss = 2.3 - 0.2 * step;
             fused.step(pf, g, loss);
             ref.step(pr, g, loss);
-            for (int t = 0; t < specs.size(); t++) {
-                float[] a = pf.get(t).values();
-                float[] b = pr.get(t).values();
-                float[] b0 = before.get(t).values();
-                double rms = 0;
-                for (int i = 0; i < b.length; i++) {
-                    rms += (double) (b[i] - b0[i]) * (b[i] - b0[i]);
-                }
-                rms = Math.sqrt(rms / b.length);
-                for (int i = 0; i < a.length; i++) {
-                    double err = Math.abs(a[i] - b[i]);
-                    double rel = err / (Math.abs(b[i] - b0[i]) + rms + 1e-30);
-                    if (err > Math.ulp(b[i])) {
-                        worst = Math.max(worst, rel);
-                    }
-                    assertTrue(rel <= 1e-5 || err <= Math.ulp(b[i]), "step " + step + " " + specs.get(t) + "[" + i + "]: "
-                            + a[i] + " vs " + b[i]);
-                }
-                System.arraycopy(b, 0, a, 0, a.length);
-            }
+            worst = Math.max(worst, FusedVsReference.compareAndSync(specs, pf, pr, before, step));
             fused.restoreState(ref.exportState());
         }
         assertTrue(worst < 1e-5, "worst relative error " + worst);
@@ -118,11 +77,11 @@ class VeloTest {
         List<ParamSpec> specs = specs();
         Optimizer one = new Velo(cfg, theta, Velo.Implementation.FUSED, Parallel.serial()).create(specs, 10);
         Optimizer two = new Velo(cfg, theta, Velo.Implementation.FUSED, TWO).create(specs, 10);
-        List<Parameter> a = params(specs, 1);
+        List<Parameter> a = randomParams(specs, 1, 0.05);
         List<Parameter> b = copy(a);
         Rng rng = new Rng(4);
         for (int s = 0; s < 3; s++) {
-            List<float[]> g = grads(specs, rng, 1);
+            List<float[]> g = randomGrads(specs, rng, 1);
             one.step(a, g, 1.0 / (s + 1));
             two.step(b, g, 1.0 / (s + 1));
         }
@@ -215,10 +174,10 @@ class VeloTest {
         List<ParamSpec> specs = List.of(ParamSpec.mup("w", new int[] {33, 20}, Role.HIDDEN, 33, 1.0),
                 ParamSpec.mup("b", new int[] {20}, Role.BIAS, 1, 1.0));
         Optimizer opt = cfg.withTheta(cfg.initialTheta(1)).create(specs, 20);
-        List<Parameter> ps = params(specs, 3);
+        List<Parameter> ps = randomParams(specs, 3, 0.05);
         Rng rng = new Rng(1);
         for (int s = 0; s < 4; s++) {
-            List<float[]> g = grads(specs, rng, 1);
+            List<float[]> g = randomGrads(specs, rng, 1);
             g.get(0)[3] = Float.NaN;
             g.get(1)[2] = Float.POSITIVE_INFINITY;
             opt.step(ps, g, s == 2 ? Double.NaN : 1.0);
@@ -237,13 +196,13 @@ class VeloTest {
         List<ParamSpec> specs = List.of(ParamSpec.mup("w", new int[] {12, 9}, Role.HIDDEN, 12, 1.0));
         assertTrue(assertThrows(IllegalStateException.class, () -> velo.create(specs)).getMessage().contains("horizon"));
         Optimizer a = velo.create(specs, 30);
-        List<Parameter> pa = params(specs, 1);
+        List<Parameter> pa = randomParams(specs, 1, 0.05);
         assertTrue(assertThrows(IllegalStateException.class, () -> a.step(pa, List.of(new float[108]))).getMessage()
                 .contains("loss"));
         Rng rng = new Rng(5);
         List<List<float[]>> gs = new ArrayList<>();
         for (int s = 0; s < 6; s++) {
-            gs.add(grads(specs, rng, 1));
+            gs.add(randomGrads(specs, rng, 1));
         }
         for (int s = 0; s < 3; s++) {
             a.step(pa, gs.get(s), 2.0 - s * 0.1);
