@@ -13,7 +13,6 @@ import io.lopt.optim.Parameter;
 import io.lopt.optim.lo.LoptConfig;
 import io.lopt.optimizees.models.Mlp;
 import io.lopt.optimizees.tasks.Task;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -154,17 +153,15 @@ final class BatchedTraining implements AutoCloseable {
         return losses;
     }
 
-    /** Particle p's parameters, copied to the host. */
-    List<float[]> hostParams(int p) {
-        List<float[]> out = new ArrayList<>();
+    /** Copies particle p's parameters from the device into {@code dst} (same tensors, same order). */
+    void copyParamsTo(int p, List<Parameter> dst) {
         for (int i = 0; i < specs.size(); i++) {
-            int n = specs.get(i).size();
-            out.add(params[i].get(p).toFloatArray());
-            if (out.get(i).length != n) {
+            float[] host = params[i].get(p).toFloatArray();
+            if (host.length != specs.get(i).size()) {
                 throw new IllegalStateException("device array of unexpected size");
             }
+            System.arraycopy(host, 0, dst.get(i).values(), 0, host.length);
         }
-        return out;
     }
 
     List<OptimizerState> learnedStates() {

@@ -78,11 +78,7 @@ public final class DjlTaskProblem extends TaskProblem {
             for (int q = 0; q < group.size(); q++) {
                 int j = group.get(q);
                 System.arraycopy(l[q], 0, losses[j], 0, n);
-                List<float[]> host = bt.hostParams(q);
-                List<Parameter> ps = members.get(j).params();
-                for (int i = 0; i < ps.size(); i++) {
-                    System.arraycopy(host.get(i), 0, ps.get(i).values(), 0, host.get(i).length);
-                }
+                bt.copyParamsTo(q, members.get(j).params());
                 members.get(j).advance(out.get(q), stopped[q] >= 0 ? stopped[q] : n);
             }
             addTimings(bt.fwdBwdNanos(), bt.optimizerNanos());

@@ -41,7 +41,6 @@ public final class DjlTraining {
         double[][] losses;
         List<Training.Result> out = new ArrayList<>();
         long start = System.nanoTime();
-        List<List<float[]>> host = new ArrayList<>();
         try (BatchedTraining bt = new BatchedTraining(device, tasks, params, new long[tasks.size()])) {
             if (factory instanceof SmallFcLopt lo) {
                 List<float[]> th = new ArrayList<>();
@@ -56,16 +55,13 @@ public final class DjlTraining {
             }
             losses = bt.run(n, o.divergenceFactor(), stopped);
             for (int p = 0; p < tasks.size(); p++) {
-                host.add(bt.hostParams(p));
+                bt.copyParamsTo(p, params.get(p));
             }
         }
         double sps = (System.nanoTime() - start) / 1e9 / n;
         for (int p = 0; p < tasks.size(); p++) {
             Task task = tasks.get(p);
             List<Parameter> ps = params.get(p);
-            for (int i = 0; i < ps.size(); i++) {
-                System.arraycopy(host.get(p).get(i), 0, ps.get(i).values(), 0, ps.get(i).size());
-            }
             boolean diverged = stopped[p] >= 0;
             int ran = diverged ? stopped[p] + 1 : n;
             float[] curve = new float[ran];
