@@ -225,7 +225,7 @@ class DjlBackendTest {
         LoptConfig cfg = param.equals("mup") ? LoptConfig.mulo() : LoptConfig.sp();
         TaskDistribution dist = new TaskDistribution(List.of("synthetic"), List.of(4), List.of(16), List.of(2),
                 Parametrization.parse(param), 32);
-        MetaTrainConfig.PesSpec pes = new MetaTrainConfig.PesSpec(2, 0.01, 10, 20, 40, 20);
+        MetaTrainConfig.PesSpec pes = new MetaTrainConfig.PesSpec(2, 0.01, 10, 20, 40);
         TaskProblem cpu = new TaskProblem(dist, cfg, pes, null);
         DjlTaskProblem djl = new DjlTaskProblem(dist, cfg, pes, null, CPU);
         List<TaskProblem.Episode> eps = new ArrayList<>();

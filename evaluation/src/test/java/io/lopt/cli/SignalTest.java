@@ -27,7 +27,7 @@ class SignalTest {
                 seed: 1
                 outer_steps: 100000
                 optimizer: {kind: small_fc_lopt, hidden_sizes: [32, 32], step_mult: 0.01, exp_mult: 0.001, mup: true}
-                pes: {pairs: 2, sigma: 0.01, truncation: 5, min_horizon: 10, max_horizon: 20, nan_loss: 20}
+                pes: {pairs: 2, sigma: 0.01, truncation: 5, min_horizon: 10, max_horizon: 20}
                 tasks:
                   - {datasets: [synthetic], resolutions: [4], widths: [16], depths: [2], param: mup, batch: 32}
                 outer: {lr: 0.003, final_lr: 0.001, warmup: 5, cosine_steps: 100, beta1: 0.9, beta2: 0.999,

@@ -30,7 +30,7 @@ class MetaTrainerTest {
                 seed: 3
                 outer_steps: %d
                 optimizer: {kind: small_fc_lopt, hidden_sizes: [32, 32], step_mult: 0.01, exp_mult: 0.001, mup: true}
-                pes: {pairs: 4, sigma: 0.01, truncation: 5, min_horizon: 20, max_horizon: 40, nan_loss: 20}
+                pes: {pairs: 4, sigma: 0.01, truncation: 5, min_horizon: 20, max_horizon: 40}
                 tasks:
                   - {datasets: [synthetic], resolutions: [4], widths: [16], depths: [2], param: mup, batch: 32}
                   - {datasets: [synthetic], resolutions: [4], widths: [24], depths: [2], param: mup, batch: 32}

@@ -143,10 +143,9 @@ public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerS
      * @param truncation inner steps per truncation, K (paper: 50)
      * @param minHorizon shortest inner trajectory (paper: 100)
      * @param maxHorizon longest inner trajectory (paper: 1000); horizons are log-uniform in between
-     * @param nanLoss    the meta-loss that replaces a non-finite one (paper: 20)
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record PesSpec(int pairs, double sigma, int truncation, int minHorizon, int maxHorizon, double nanLoss) {
+    public record PesSpec(int pairs, double sigma, int truncation, int minHorizon, int maxHorizon) {
         public PesSpec {
             require(pairs >= 1, "pes.pairs must be at least 1, got " + pairs);
             require(sigma > 0 && Double.isFinite(sigma), "pes.sigma must be positive, got " + sigma);
@@ -155,7 +154,6 @@ public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerS
                     + truncation + ")");
             require(maxHorizon >= minHorizon, "pes.max_horizon (" + maxHorizon + ") must be at least pes.min_horizon ("
                     + minHorizon + ")");
-            require(Double.isFinite(nanLoss), "pes.nan_loss must be finite");
         }
     }
 

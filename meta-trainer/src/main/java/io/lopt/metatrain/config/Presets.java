@@ -21,7 +21,7 @@ import java.util.Map;
  */
 public final class Presets {
     /** The presets, in the order the README lists them. */
-    public static final List<String> NAMES = List.of("quick", "quick-sp", "mulo-s", "mulo-m", "lo-s", "lo-m", "velo-s", "mu-velo-s");
+    public static final List<String> NAMES = List.of("quick", "quick-sp", "mulo", "lo", "mulo-s", "mulo-m", "lo-s", "lo-m", "velo-s", "mu-velo-s");
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)

@@ -24,6 +24,12 @@ public interface InnerProblem<E, M> {
     /** The number of inner steps of the episode's trajectory. */
     int horizon(E episode);
 
+    /**
+     * The cap of the per-step meta-loss normalisation: every inner-step loss is clipped to [0, cap] and a non-finite
+     * one counts as the cap. For classification, 1.5·ln(classes) (learned_optimization's image-MLP normaliser).
+     */
+    double lossCap(E episode);
+
     /** A member at the start of the episode. */
     M start(E episode);
 

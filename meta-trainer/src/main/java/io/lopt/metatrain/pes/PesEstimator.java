@@ -22,8 +22,13 @@ import java.util.Map;
  * is an unbiased estimate of the gradient of the Gaussian-smoothed loss through the whole trajectory so far.
  * Trajectories last a log-uniform horizon; at its end (or when a member's loss turns non-finite) the pair starts a
  * new episode and A is reset. At the very first start each pair's position is offset by a random number of steps in
- * [0, K), so that trajectories do not restart in lockstep. A non-finite truncation loss counts as
- * {@code nanLoss}; non-finite gradient entries become 0.
+ * [0, K), so that trajectories do not restart in lockstep.
+ *
+ * <p>The meta-loss of a truncation is the mean of its <em>normalised</em> inner-step losses, as the reference image-MLP
+ * tasks do (learned_optimization {@code tasks/fixed/image_mlp.py}, {@code normalizer}; see docs/meta-training.md):
+ * each step's loss is clipped to [0, cap] with cap = {@link InnerProblem#lossCap} (1.5·ln(classes)) and a non-finite
+ * loss counts as the cap. A member whose loss turned non-finite still ends its pair's trajectory (the pair starts a
+ * new episode). Non-finite gradient entries become 0.
  *
  * <p>All randomness is drawn from streams named by (seed, estimator, pair, outer step), and the gradient is summed
  * in pair order, so the estimate does not depend on the thread count.
@@ -132,17 +137,13 @@ public final class PesEstimator<E, M> {
         double scale = 1.0 / (2 * spec.sigma() * spec.sigma());
         for (int i = 0; i < n; i++) {
             Pair<E, M> p = pairs[i];
-            double lp = truncationLoss(losses[2 * i]);
-            double lm = truncationLoss(losses[2 * i + 1]);
-            boolean bad = Double.isNaN(lp) || Double.isNaN(lm);
-            if (Double.isNaN(lp)) {
-                lp = spec.nanLoss();
-                nonFinite++;
-            }
-            if (Double.isNaN(lm)) {
-                lm = spec.nanLoss();
-                nonFinite++;
-            }
+            double cap = problem.lossCap(p.episode);
+            boolean badPlus = !allFinite(losses[2 * i]);
+            boolean badMinus = !allFinite(losses[2 * i + 1]);
+            boolean bad = badPlus || badMinus;
+            nonFinite += (badPlus ? 1 : 0) + (badMinus ? 1 : 0);
+            double lp = truncationLoss(losses[2 * i], cap);
+            double lm = truncationLoss(losses[2 * i + 1], cap);
             lossSum += lp + lm;
             inner += 2L * steps[i];
             double c = (lp - lm) * scale;
@@ -164,19 +165,36 @@ public final class PesEstimator<E, M> {
         return new Step(grad, lossSum / (2 * n), inner, resets, nonFinite);
     }
 
-    /** Mean of the truncation's losses, or NaN when any is non-finite. */
-    static double truncationLoss(double[] l) {
+    /**
+     * Mean of the truncation's normalised losses: each clipped to [0, cap], a non-finite one (NaN, ±Inf) counted as
+     * the cap. An empty truncation counts as the cap.
+     */
+    static double truncationLoss(double[] l, double cap) {
         if (l.length == 0) {
-            return Double.NaN;
+            return cap;
         }
         double s = 0;
         for (double v : l) {
-            if (!Double.isFinite(v)) {
-                return Double.NaN;
-            }
-            s += v;
+            s += normalise(v, cap);
         }
         return s / l.length;
+    }
+
+    /** One inner-step loss normalised: clip to [0, cap], non-finite → cap. */
+    static double normalise(double loss, double cap) {
+        if (!Double.isFinite(loss)) {
+            return cap;
+        }
+        return Math.min(cap, Math.max(0, loss));
+    }
+
+    private static boolean allFinite(double[] l) {
+        for (double v : l) {
+            if (!Double.isFinite(v)) {
+                return false;
+            }
+        }
+        return l.length > 0;
     }
 
     /** Writes every pair's state under {@code prefix}. */

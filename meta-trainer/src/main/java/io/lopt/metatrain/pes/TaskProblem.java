@@ -126,6 +126,16 @@ public class TaskProblem implements InnerProblem<TaskProblem.Episode, TaskProble
     }
 
     @Override
+    public double lossCap(Episode e) {
+        return capFor(e.task.data().classes());
+    }
+
+    /** 1.5·ln(classes): the loss of a uniform guess is ln(classes), so the cap sits half as much again above it. */
+    public static double capFor(int classes) {
+        return 1.5 * Math.log(classes);
+    }
+
+    @Override
     public Member start(Episode e) {
         return new Member(e.task.init(), null, 0);
     }

@@ -36,6 +36,11 @@ class PesEstimatorTest {
         }
 
         @Override
+        public double lossCap(Integer e) {
+            return 1e300; // the closed form needs the raw quadratic loss: a cap it never reaches
+        }
+
+        @Override
         public double[] start(Integer e) {
             return new double[C.length + 1]; // x and the step counter
         }
@@ -92,7 +97,7 @@ class PesEstimatorTest {
         int k = 4;
         int estimators = 60;
         int steps = 3;
-        PesSpec spec = new PesSpec(40, 0.01, k, k, k, 20);
+        PesSpec spec = new PesSpec(40, 0.01, k, k, k);
         double[][][] est = new double[steps][estimators][];
         for (int e = 0; e < estimators; e++) {
             PesEstimator<Integer, double[]> pes = new PesEstimator<>(new Toy(), spec, 0, 1000 + e, theta.length);
@@ -133,20 +138,58 @@ class PesEstimatorTest {
     }
 
     @Test
-    void nonFiniteLossesCountAsTheConstantAndResetThePair() {
+    void nonFiniteLossesCountAsTheCapAndResetThePair() {
         InnerProblem<Integer, double[]> exploding = new Toy() {
+            @Override
+            public double lossCap(Integer e) {
+                return 3.0;
+            }
+
             @Override
             public void unroll(Integer e, double[] m, float[] theta, int n, double[] losses, Parallel par) {
                 java.util.Arrays.fill(losses, theta[0] > 0 ? Double.NaN : 1.0);
             }
         };
-        PesSpec spec = new PesSpec(3, 0.01, 2, 2, 2, 20);
+        PesSpec spec = new PesSpec(3, 0.01, 2, 2, 2);
         PesEstimator<Integer, double[]> pes = new PesEstimator<>(exploding, spec, 0, 1, 1);
         PesEstimator.Step s = pes.step(new float[] {0.5f}, 0, Parallel.serial());
-        // θ ± ε > 0 for both members: both NaN → both count 20; ΔL = 0
-        assertEquals(20.0, s.metaLoss());
+        // θ ± ε > 0 for both members: both NaN → both count as the cap; ΔL = 0
+        assertEquals(3.0, s.metaLoss());
         assertEquals(6, s.nonFinite());
         assertEquals(0.0, s.gradient()[0]);
         assertEquals(3, pes.step(new float[] {0.5f}, 1, Parallel.serial()).resets(), "diverged pairs restart");
+    }
+
+    @Test
+    void everyInnerStepIsClippedBeforeAveraging() {
+        double cap = 1.5 * Math.log(10);
+        // a finite blow-up counts as the cap, a negative loss as 0, a non-finite step as the cap: per step, not per
+        // truncation (one bad step out of four moves the mean by a quarter of the cap, not to a constant)
+        assertEquals((1.0 + cap + 0.0 + cap) / 4, PesEstimator.truncationLoss(new double[] {1.0, 1e6, -2.0,
+            Double.NaN}, cap), 1e-12);
+        assertEquals((0.5 + cap) / 2, PesEstimator.truncationLoss(new double[] {0.5, Double.POSITIVE_INFINITY}, cap),
+                1e-12);
+        assertEquals(0.25, PesEstimator.truncationLoss(new double[] {0.2, 0.3}, cap), 1e-12);
+    }
+
+    @Test
+    void aFiniteBlowUpIsClippedSoTheGradientStaysBounded() {
+        // the + member's loss explodes (finite), the − member's does not: ΔL is at most the cap, so |ĝ| ≤ cap·|A|/(2σ²)
+        InnerProblem<Integer, double[]> blowUp = new Toy() {
+            @Override
+            public double lossCap(Integer e) {
+                return 3.0;
+            }
+
+            @Override
+            public void unroll(Integer e, double[] m, float[] theta, int n, double[] losses, Parallel par) {
+                java.util.Arrays.fill(losses, theta[0] > 0.5f ? 1e9 : 1.0);
+            }
+        };
+        PesSpec spec = new PesSpec(1, 0.01, 2, 2, 2);
+        PesEstimator<Integer, double[]> pes = new PesEstimator<>(blowUp, spec, 0, 7, 1);
+        PesEstimator.Step s = pes.step(new float[] {0.5f}, 0, Parallel.serial());
+        assertEquals((3.0 + 1.0) / 2, s.metaLoss(), 1e-12, "the exploding member counts as the cap");
+        assertTrue(Math.abs(s.gradient()[0]) <= 2.0 * 0.1 / (2 * 1e-4), "bounded: " + s.gradient()[0]);
     }
 }

@@ -7,8 +7,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Fashion-MNIST (Xiao et al. 2017) from its standard IDX files, at 28×28 or area-averaged to a smaller square
- * resolution (8×8 and 14×14 are the ones the presets use), with per-pixel standardisation computed on the training
- * split and the published 60,000 / 10,000 train/test split.
+ * resolution (8×8 and 14×14 are the ones the presets use), standardised with one global mean and standard deviation
+ * of the training split's pixels at that resolution ({@link Standardizer}), and the published 60,000 / 10,000
+ * train/test split.
  *
  * <p>The files are looked for in {@code --data-dir} (passed here as {@code dataDir}), then in the directory named by
  * the environment variable {@value #ENV}, then in {@value #DEFAULT_DIR} (where Debian's and Ubuntu's

@@ -1,41 +1,36 @@
 package io.lopt.optimizees.datasets;
 
 /**
- * Per-feature standardisation {@code (x − mean) / std}, fitted on a training split. Features that are constant in the
- * training split (std below 1e-6, e.g. always-black corner pixels) are only centred.
+ * Standardisation with one mean and one standard deviation for the whole dataset, {@code (x − mean) / std}, fitted
+ * on the training split over every feature of every example. The μLO paper's code and learned_optimization scale
+ * images with one statistic per channel (or x/255); per-pixel statistics would blow up pixels that are almost
+ * constant in the training split (some Fashion-MNIST border pixels have std 3.6e-4, giving |z| up to 185). See
+ * docs/meta-training.md.
  */
-public record Standardizer(float[] mean, float[] std) {
+public record Standardizer(float mean, float std) {
 
     public static Standardizer fit(float[] x, int n, int features) {
-        double[] sum = new double[features];
-        double[] sq = new double[features];
-        for (int i = 0; i < n; i++) {
-            int off = i * features;
-            for (int j = 0; j < features; j++) {
-                double v = x[off + j];
-                sum[j] += v;
-                sq[j] += v * v;
-            }
+        long count = (long) n * features;
+        if (count == 0) {
+            throw new IllegalArgumentException("cannot fit a standardiser on an empty split");
         }
-        float[] mean = new float[features];
-        float[] std = new float[features];
-        for (int j = 0; j < features; j++) {
-            double m = sum[j] / n;
-            double var = Math.max(0, sq[j] / n - m * m);
-            mean[j] = (float) m;
-            double s = Math.sqrt(var);
-            std[j] = s < 1e-6 ? 1f : (float) s;
+        double sum = 0;
+        for (long i = 0; i < count; i++) {
+            sum += x[(int) i];
         }
-        return new Standardizer(mean, std);
+        double mean = sum / count;
+        double sq = 0;
+        for (long i = 0; i < count; i++) {
+            double d = x[(int) i] - mean;
+            sq += d * d;
+        }
+        double s = Math.sqrt(sq / count);
+        return new Standardizer((float) mean, s < 1e-6 ? 1f : (float) s);
     }
 
     public void apply(float[] x, int n) {
-        int f = mean.length;
-        for (int i = 0; i < n; i++) {
-            int off = i * f;
-            for (int j = 0; j < f; j++) {
-                x[off + j] = (x[off + j] - mean[j]) / std[j];
-            }
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (x[i] - mean) / std;
         }
     }
 }
