@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lopt.checkpoints.LearnedOptimizerKinds;
 import io.lopt.checkpoints.Provenance;
 import io.lopt.evaluation.report.Analysis;
+import io.lopt.evaluation.report.HeadlineResults;
 import io.lopt.evaluation.report.Report;
 import io.lopt.evaluation.runs.RunResult;
 import io.lopt.evaluation.runs.SuiteRunner;
@@ -165,7 +166,7 @@ class EvaluationEndToEndTest {
     }
 
     @Test
-    void aPretrainedOptimizerIsRecordedByNameWithItsChecksum() throws Exception {
+    void aPretrainedOptimizerIsRecordedByNameWithItsChecksumAndGivesHeadlineResults() throws Exception {
         SuiteConfig s = suite(TINY.replace("baselines: [adamw, muadam]", "baselines: [muadam]")
                 .replace("seeds: [0, 1, 2]", "seeds: [0, 1]"));
         String name = Pretrained.names().get(0);
@@ -180,6 +181,19 @@ class EvaluationEndToEndTest {
         new Report(a).write(out);
         String md = Files.readString(out.resolve(Report.MARKDOWN));
         assertTrue(md.contains("checkpoint `pretrained:" + name + "` (SHA-256 " + sha.substring(0, 16)), md);
+
+        List<String> lines = HeadlineResults.of(out, sha);
+        assertEquals(a.tasks.size() + 1, lines.size(), lines.toString());
+        String task = a.tasks.get(0);
+        Analysis.Cell c = a.cells.get(task).get(a.optimizers.get(0).id());
+        assertTrue(lines.get(0).startsWith("tiny suite, " + task + ": final loss " + c.finalLoss().format() + ", rank "),
+                lines.get(0));
+        assertTrue(lines.get(0).contains(" of 2; best baseline μAdam "), lines.get(0));
+        assertTrue(lines.get(lines.size() - 1).startsWith("tiny suite: mean rank at 100% of training "),
+                lines.get(lines.size() - 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> HeadlineResults.of(out, "0".repeat(64)));
+        assertTrue(e.getMessage().contains("did not evaluate this checkpoint"), e.getMessage());
     }
 
     @Test
