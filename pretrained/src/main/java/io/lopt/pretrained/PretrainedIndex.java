@@ -2,6 +2,8 @@ package io.lopt.pretrained;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -78,7 +80,11 @@ public record PretrainedIndex(List<PretrainedEntry> entries) {
         ArrayNode arr = o.putArray("optimizers");
         entries.forEach(e -> arr.add(e.toJson()));
         try {
-            return (JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8);
+            DefaultPrettyPrinter pretty = new DefaultPrettyPrinter();
+            DefaultIndenter lines = new DefaultIndenter("  ", "\n"); // the same bytes on every OS
+            pretty.indentObjectsWith(lines);
+            pretty.indentArraysWith(lines); // one result line per line: readable diffs
+            return (JSON.writer(pretty).writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

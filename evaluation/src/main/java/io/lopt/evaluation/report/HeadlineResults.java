@@ -2,6 +2,7 @@ package io.lopt.evaluation.report;
 
 import io.lopt.evaluation.runs.EvalOptimizer;
 import io.lopt.evaluation.runs.SuiteRunner;
+import io.lopt.evaluation.stats.Stats;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,9 +57,9 @@ public final class HeadlineResults {
                 }
             }
             out.add(String.format(Locale.ROOT, "%s suite, %s: final loss %s, rank %s of %d; best baseline %s", suite,
-                    task, c.finalLoss().n() == 0 ? "diverged " + c.diverged() + "/" + c.runs() : c.finalLoss().format(),
+                    task, loss(c),
                     rank(a.ranks[f][t][me]), n, best == null ? "none (all diverged)"
-                            : a.optimizer(best.optimizer()).display() + " " + best.finalLoss().format()));
+                            : a.optimizer(best.optimizer()).display() + " " + loss(best)));
         }
         List<String> others = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -70,6 +71,16 @@ public final class HeadlineResults {
                 100 * a.outcome.suite().ranksAt().get(f), rank(a.meanRanks[f][me]),
                 others.isEmpty() ? "" : " (" + String.join(", ", others) + ")"));
         return out;
+    }
+
+    /** Mean ± standard error of the final loss over the seeds that did not diverge, and how many diverged. */
+    private static String loss(Analysis.Cell c) {
+        Stats.Summary s = c.finalLoss();
+        if (s.n() == 0) {
+            return "diverged " + c.diverged() + "/" + c.runs();
+        }
+        String v = new Stats.Summary(s.mean(), s.se(), s.n(), 0).format();
+        return c.diverged() > 0 ? v + " (" + c.diverged() + "/" + c.runs() + " diverged)" : v;
     }
 
     private static String rank(double r) {
