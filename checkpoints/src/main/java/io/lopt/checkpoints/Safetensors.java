@@ -103,7 +103,8 @@ public final class Safetensors {
         return parse(readFile(file), file);
     }
 
-    static byte[] readFile(Path file) {
+    /** The bytes of a file, with the errors every checkpoint reader gives (not found, not a file, too large, I/O). */
+    public static byte[] readFile(Path file) {
         if (!Files.exists(file)) {
             throw new CheckpointException(CheckpointException.Kind.NOT_FOUND, file, "no such file");
         }

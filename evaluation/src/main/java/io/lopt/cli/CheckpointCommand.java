@@ -7,6 +7,9 @@ import io.lopt.checkpoints.PyloFolder;
 import io.lopt.checkpoints.Safetensors;
 import io.lopt.checkpoints.StateCheckpoint;
 import io.lopt.checkpoints.Tensor;
+import io.lopt.pretrained.CheckpointSource;
+import io.lopt.pretrained.Pretrained;
+import io.lopt.pretrained.PretrainedEntry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -29,26 +32,33 @@ public final class CheckpointCommand implements Runnable {
     @Command(name = "inspect", mixinStandardHelpOptions = true,
             description = "Print kind, configuration, provenance, tensor sizes and checksum status; exit 1 if damaged.")
     static final class Inspect implements Callable<Integer> {
-        @Parameters(paramLabel = "FILE", description = "A learned-optimizer or meta-training state checkpoint.")
-        Path file;
+        @Parameters(paramLabel = "CHECKPOINT",
+                description = "A learned-optimizer or meta-training state checkpoint file, or pretrained:NAME.")
+        String file;
 
         @Override
         public Integer call() throws Exception {
             ObjectMapper json = new ObjectMapper();
+            CheckpointSource src;
             Safetensors.Contents raw;
             try {
-                raw = Safetensors.read(file);
+                src = CheckpointSource.resolve(file);
+                raw = src.contents();
             } catch (CheckpointException e) {
                 System.out.println("file:      " + file);
                 System.out.println("status:    DAMAGED (" + e.kind() + "): " + e.getMessage());
                 return 1;
             }
             String format = raw.metadata().getOrDefault("format", "(none)");
-            System.out.println("file:      " + file + " (" + Files.size(file) + " bytes)");
+            System.out.println("file:      " + file + " (" + src.size() + " bytes)");
+            if (src.pretrained()) {
+                PretrainedEntry p = Pretrained.info(file.substring(Pretrained.PREFIX.length()));
+                System.out.println("pretrained: " + p.description() + " (./lopt pretrained " + p.name() + ")");
+            }
             System.out.println("format:    " + format + " version " + raw.metadata().getOrDefault("format_version", "?"));
             try {
                 if (LearnedOptimizerCheckpoint.FORMAT.equals(format)) {
-                    LearnedOptimizerCheckpoint c = LearnedOptimizerCheckpoint.read(file);
+                    LearnedOptimizerCheckpoint c = src.learnedOptimizer();
                     System.out.println("kind:      learned optimizer " + c.optimizer());
                     System.out.println("config:    " + c.config());
                     System.out.println("θ:         " + c.theta().length + " meta-parameters");
@@ -56,7 +66,7 @@ public final class CheckpointCommand implements Runnable {
                     System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(
                             json.valueToTree(c.provenance())).indent(2).stripTrailing());
                 } else if (StateCheckpoint.FORMAT.equals(format)) {
-                    StateCheckpoint s = StateCheckpoint.read(file);
+                    StateCheckpoint s = src.state();
                     System.out.println("kind:      meta-training state after outer step " + s.step());
                 } else {
                     System.out.println("kind:      not a lopt checkpoint (a plain safetensors file)");
@@ -111,8 +121,8 @@ public final class CheckpointCommand implements Runnable {
     @Command(name = "export-pylo", mixinStandardHelpOptions = true,
             description = "Export a small_fc_lopt checkpoint as a pylo folder that PyTorch users can load.")
     static final class ExportPylo implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "FILE", description = "The lopt checkpoint.")
-        Path file;
+        @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "The lopt checkpoint: a file, or pretrained:NAME.")
+        String file;
 
         @Parameters(index = "1", paramLabel = "DIR", description = "The folder to write.")
         Path dir;
@@ -122,7 +132,7 @@ public final class CheckpointCommand implements Runnable {
 
         @Override
         public Integer call() {
-            LearnedOptimizerCheckpoint c = LearnedOptimizerCheckpoint.read(file);
+            LearnedOptimizerCheckpoint c = CheckpointSource.resolve(file).learnedOptimizer();
             boolean custom = PyloFolder.exportFolder(c, dir, force);
             System.out.println("exported " + file + " -> " + dir + " (config.json, model.safetensors)");
             if (custom) {

@@ -24,9 +24,10 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "A suite (width, depth, horizon, shift, quick) or a YAML/JSON suite file.")
     String suite;
 
-    @Option(names = "--lo", paramLabel = "FILE", arity = "1..*",
-            description = "Learned-optimizer checkpoints to evaluate (any number).")
-    List<Path> learned = new ArrayList<>();
+    @Option(names = "--lo", paramLabel = "CHECKPOINT", arity = "1..*",
+            description = "Learned-optimizer checkpoints to evaluate (any number): files, or pretrained:NAME for the "
+                    + "ones shipped with lopt (see ./lopt pretrained).")
+    List<String> learned = new ArrayList<>();
 
     @Option(names = "--out", required = true, paramLabel = "DIR",
             description = "The evaluation directory; an interrupted evaluation resumes there.")
@@ -56,7 +57,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
 
     /** Runs a suite with a progress bar, writes the report, prints the summary; returns the report's path. */
-    static Path evaluate(SuiteConfig s, List<Path> los, Path out, Path cache, Path dataDir, Parallel par,
+    static Path evaluate(SuiteConfig s, List<String> los, Path out, Path cache, Path dataDir, Parallel par,
             SuiteRunner.BatchBackend backend) {
         System.out.println("evaluating suite " + s.name() + " -> " + out);
         SuiteRunner.Outcome outcome;

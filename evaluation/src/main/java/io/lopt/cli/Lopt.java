@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "lopt", mixinStandardHelpOptions = true, versionProvider = Lopt.Version.class,
         description = "Meta-train learned optimizers (μLO), use them, and evaluate how they generalise.",
         subcommands = {QuickstartCommand.class, TrainCommand.class, MetaTrainCommand.class, EvaluateCommand.class,
-            ReportCommand.class, CheckpointCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+            ReportCommand.class, CheckpointCommand.class, PretrainedCommand.class, BenchCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Lopt implements Runnable {
 
     public static void main(String[] args) {

@@ -4,16 +4,18 @@ import io.lopt.optim.Adam;
 import io.lopt.optim.OptimizerFactory;
 import io.lopt.optim.Sgd;
 import io.lopt.optimizees.models.Parametrization;
+import io.lopt.pretrained.CheckpointSource;
 import picocli.CommandLine.Option;
 
 /** Choice of optimizer and its hyper-parameters. */
 public final class OptimizerOptions {
     @Option(names = "--optimizer", defaultValue = "adam",
-            description = "sgd, adam, adamw, muadam, or lo (a learned optimizer from --lo FILE) (default ${DEFAULT-VALUE}).")
+            description = "sgd, adam, adamw, muadam, or lo (a learned optimizer from --lo) (default ${DEFAULT-VALUE}).")
     String name;
 
-    @Option(names = "--lo", paramLabel = "FILE", description = "A learned-optimizer checkpoint (implies --optimizer lo).")
-    java.nio.file.Path lo;
+    @Option(names = "--lo", paramLabel = "CHECKPOINT", description = "A learned-optimizer checkpoint: a file, or "
+            + "pretrained:NAME for one shipped with lopt (see ./lopt pretrained); implies --optimizer lo.")
+    String lo;
 
     @Option(names = "--lr", description = "Learning rate (default: 0.1 for sgd, 1e-3 for the Adam family).")
     Double lr;
@@ -40,10 +42,10 @@ public final class OptimizerOptions {
         return switch (n) {
             case "lo" -> {
                 if (lo == null) {
-                    throw new IllegalArgumentException("--optimizer lo needs --lo FILE (a learned-optimizer checkpoint)");
+                    throw new IllegalArgumentException("--optimizer lo needs --lo CHECKPOINT (a learned-optimizer "
+                            + "checkpoint file, or pretrained:NAME)");
                 }
-                yield io.lopt.checkpoints.LearnedOptimizerKinds.factory(
-                        io.lopt.checkpoints.LearnedOptimizerCheckpoint.read(lo));
+                yield io.lopt.checkpoints.LearnedOptimizerKinds.factory(CheckpointSource.resolve(lo).learnedOptimizer());
             }
             case "sgd" -> new Sgd.Config(lr == null ? 0.1 : lr, momentum, param == Parametrization.MUP);
             case "adam" -> new Adam.Config(lr == null ? 1e-3 : lr, beta1, beta2, 1e-8, 0, false);

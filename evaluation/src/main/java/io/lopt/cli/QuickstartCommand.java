@@ -37,8 +37,8 @@ public final class QuickstartCommand implements Callable<Integer> {
         Parallel par = common.parallel();
         Path mulo = metaTrain("quick", out.resolve("meta-mulo"), par);
         Path splo = metaTrain("quick-sp", out.resolve("meta-sp-lo"), par);
-        Path report = EvaluateCommand.evaluate(Suites.load("quick"), List.of(mulo, splo), out.resolve("eval"),
-                out.resolve("tuning-cache"), common.dataDir, par, device.backend());
+        Path report = EvaluateCommand.evaluate(Suites.load("quick"), List.of(mulo.toString(), splo.toString()),
+                out.resolve("eval"), out.resolve("tuning-cache"), common.dataDir, par, device.backend());
         System.out.printf(java.util.Locale.ROOT, "quickstart done in %s%nreport: %s%n",
                 ProgressBar.formatSeconds((System.nanoTime() - t0) / 1e9), report.toAbsolutePath());
         return 0;

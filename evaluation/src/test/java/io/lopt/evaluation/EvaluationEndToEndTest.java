@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lopt.checkpoints.LearnedOptimizerKinds;
 import io.lopt.checkpoints.Provenance;
 import io.lopt.evaluation.report.Analysis;
+import io.lopt.evaluation.report.HeadlineResults;
 import io.lopt.evaluation.report.Report;
 import io.lopt.evaluation.runs.RunResult;
 import io.lopt.evaluation.runs.SuiteRunner;
@@ -19,6 +20,7 @@ import io.lopt.kernels.Parallel;
 import io.lopt.optim.lo.LoptConfig;
 import io.lopt.optim.lo.MetaParameters;
 import io.lopt.optim.lo.SmallFcLopt;
+import io.lopt.pretrained.Pretrained;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,7 +56,7 @@ class EvaluationEndToEndTest {
         return Suites.bind(new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(yaml), "t");
     }
 
-    Path learned(boolean mup, float magnitudeBias) {
+    String learned(boolean mup, float magnitudeBias) {
         LoptConfig cfg = mup ? LoptConfig.mulo() : LoptConfig.sp();
         float[] theta = MetaParameters.of(cfg).init(1);
         // a learned optimizer whose direction is dominated by the normalised gradient: it trains, slowly
@@ -62,14 +64,14 @@ class EvaluationEndToEndTest {
         lay.set(theta, "mlp/bout", new float[] {0, magnitudeBias});
         Path p = dir.resolve((mup ? "mulo" : "splo") + ".safetensors");
         LearnedOptimizerKinds.of(new SmallFcLopt(cfg, theta), Provenance.of("test")).write(p);
-        return p;
+        return p.toString();
     }
 
     @Test
     void tinySuiteEndToEndWithReportsAndResume() throws Exception {
         SuiteConfig s = suite(TINY);
         Path out = dir.resolve("eval");
-        List<Path> los = List.of(learned(true, 0f), learned(false, 0f));
+        List<String> los = List.of(learned(true, 0f), learned(false, 0f));
         AtomicInteger ran = new AtomicInteger();
         SuiteRunner.Listener count = new SuiteRunner.Listener() {
             @Override
@@ -128,7 +130,7 @@ class EvaluationEndToEndTest {
         SuiteConfig s = suite(TINY.replace("baselines: [adamw, muadam]", "baselines: [muadam]")
                 .replace("seeds: [0, 1, 2]", "seeds: [0, 1]"));
         // an absurd magnitude: every step is multiplied by exp(0.001 × 60000) = e^60 — the loss explodes
-        Path bad = learned(true, 60000f);
+        String bad = learned(true, 60000f);
         Path out = dir.resolve("div");
         SuiteRunner.Outcome o = SuiteRunner.run(s, List.of(bad), out, dir.resolve("cache2"), null, Parallel.of(2),
                 new SuiteRunner.Listener() { });
@@ -154,13 +156,45 @@ class EvaluationEndToEndTest {
         io.lopt.optim.velo.VeloConfig cfg = io.lopt.optim.velo.VeloConfig.muVelo();
         Path velo = dir.resolve("velo.safetensors");
         LearnedOptimizerKinds.of(cfg, cfg.initialTheta(2), Provenance.of("test")).write(velo);
-        SuiteRunner.Outcome o = SuiteRunner.run(s, List.of(velo), dir.resolve("v"), dir.resolve("cache3"), null,
+        SuiteRunner.Outcome o = SuiteRunner.run(s, List.of(velo.toString()), dir.resolve("v"), dir.resolve("cache3"), null,
                 Parallel.of(2), new SuiteRunner.Listener() { });
         assertEquals("μVeLO", o.optimizers().get(0).display());
         assertEquals(io.lopt.optimizees.models.Parametrization.MUP, o.optimizers().get(0).param());
         for (RunResult r : o.runs()) {
             assertEquals(30, r.losses().length, r.optimizer() + " ran its 30 steps");
         }
+    }
+
+    @Test
+    void aPretrainedOptimizerIsRecordedByNameWithItsChecksumAndGivesHeadlineResults() throws Exception {
+        SuiteConfig s = suite(TINY.replace("baselines: [adamw, muadam]", "baselines: [muadam]")
+                .replace("seeds: [0, 1, 2]", "seeds: [0, 1]"));
+        String name = Pretrained.names().get(0);
+        String sha = Pretrained.info(name).checkpointSha256();
+        Path out = dir.resolve("pre");
+        SuiteRunner.run(s, List.of("pretrained:" + name), out, dir.resolve("cache4"), null, Parallel.of(2),
+                new SuiteRunner.Listener() { });
+        JsonNode ev = new ObjectMapper().readTree(out.resolve(SuiteRunner.EVALUATION).toFile());
+        assertEquals("pretrained:" + name, ev.get("optimizers").get(0).get("checkpoint").asText());
+        assertEquals(sha, ev.get("optimizers").get(0).get("sha256").asText());
+        Analysis a = new Analysis(SuiteRunner.reload(out));
+        new Report(a).write(out);
+        String md = Files.readString(out.resolve(Report.MARKDOWN));
+        assertTrue(md.contains("checkpoint `pretrained:" + name + "` (SHA-256 " + sha.substring(0, 16)), md);
+
+        List<String> lines = HeadlineResults.of(out, sha);
+        assertEquals(a.tasks.size() + 1, lines.size(), lines.toString());
+        String task = a.tasks.get(0);
+        Analysis.Cell c = a.cells.get(task).get(a.optimizers.get(0).id());
+        assertTrue(lines.get(0).startsWith("tiny suite, " + task + ": final loss "), lines.get(0));
+        assertTrue(c.finalLoss().n() == 0 ? lines.get(0).contains("diverged " + c.diverged() + "/2")
+                : lines.get(0).contains(String.format(java.util.Locale.ROOT, "%.4f ± ", c.finalLoss().mean())), lines.get(0));
+        assertTrue(lines.get(0).contains(" of 2; best baseline μAdam "), lines.get(0));
+        assertTrue(lines.get(lines.size() - 1).startsWith("tiny suite: mean rank at 100% of training "),
+                lines.get(lines.size() - 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> HeadlineResults.of(out, "0".repeat(64)));
+        assertTrue(e.getMessage().contains("did not evaluate this checkpoint"), e.getMessage());
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.lopt.checkpoints.AtomicFiles;
 import io.lopt.checkpoints.LearnedOptimizerCheckpoint;
 import io.lopt.checkpoints.LearnedOptimizerKinds;
 import io.lopt.checkpoints.Provenance;
+import io.lopt.pretrained.CheckpointSource;
 import io.lopt.evaluation.suites.SuiteConfig;
 import io.lopt.evaluation.suites.Suites;
 import io.lopt.kernels.Parallel;
@@ -71,18 +72,23 @@ public final class SuiteRunner {
             double cost) {
     }
 
-    public static Outcome run(SuiteConfig suite, List<Path> learned, Path out, Path tuningCache, Path dataDir,
+    public static Outcome run(SuiteConfig suite, List<String> learned, Path out, Path tuningCache, Path dataDir,
             Parallel par, Listener listener) {
         return run(suite, learned, out, tuningCache, dataDir, par, listener, null);
     }
 
-    /** Runs the suite; the runs whose optimizer {@code backend} supports go to it, seeds batched. */
-    public static Outcome run(SuiteConfig suite, List<Path> learned, Path out, Path tuningCache, Path dataDir,
+    /**
+     * Runs the suite; the runs whose optimizer {@code backend} supports go to it, seeds batched. {@code learned} are
+     * checkpoint references (files or {@code pretrained:NAME}, see {@link CheckpointSource#resolve}); the results
+     * record each as {@code pretrained:NAME} or the file's absolute path, with its SHA-256.
+     */
+    public static Outcome run(SuiteConfig suite, List<String> learned, Path out, Path tuningCache, Path dataDir,
             Parallel par, Listener listener, BatchBackend backend) {
         List<EvalOptimizer> opts = new ArrayList<>();
         Map<String, Integer> names = new HashMap<>();
-        for (Path p : learned) {
-            LearnedOptimizerCheckpoint c = LearnedOptimizerCheckpoint.read(p);
+        for (String ref : learned) {
+            CheckpointSource src = CheckpointSource.resolve(ref);
+            LearnedOptimizerCheckpoint c = src.learnedOptimizer();
             boolean mup = LearnedOptimizerKinds.mup(c);
             boolean velo = c.optimizer().equals("velo");
             String base = velo ? (mup ? "mu-velo" : "velo") : (mup ? "mulo" : "sp-lo");
@@ -90,7 +96,7 @@ public final class SuiteRunner {
             String id = k == 1 ? base : base + "-" + k;
             String display = (velo ? (mup ? "μVeLO" : "VeLO") : (mup ? "μLO" : "SP LO")) + (k == 1 ? "" : " #" + k);
             opts.add(new EvalOptimizer(id, display, c.optimizer(), mup ? Parametrization.MUP : Parametrization.SP,
-                    LearnedOptimizerKinds.factory(c), p.toAbsolutePath().normalize().toString(), c.sha256(), null));
+                    LearnedOptimizerKinds.factory(c), src.location(), c.sha256(), null));
         }
         ObjectNode evaluation = describe(suite, opts);
         prepare(out, evaluation);
