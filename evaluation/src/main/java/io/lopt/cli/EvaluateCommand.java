@@ -2,6 +2,7 @@ package io.lopt.cli;
 
 import io.lopt.evaluation.report.Analysis;
 import io.lopt.evaluation.report.Report;
+import io.lopt.evaluation.report.Trends;
 import io.lopt.evaluation.runs.RunResult;
 import io.lopt.evaluation.runs.SuiteRunner;
 import io.lopt.evaluation.suites.SuiteConfig;
@@ -87,6 +88,11 @@ public final class EvaluateCommand implements Callable<Integer> {
         Path html = rep.write(out);
         System.out.println("summary (lowest final training loss per task):");
         rep.winners().forEach(l -> System.out.println("  " + l));
+        List<String> trends = new Trends(new Analysis(outcome)).lines();
+        if (!trends.isEmpty()) {
+            System.out.println("final training loss along each varied property (mean over seeds):");
+            trends.forEach(l -> System.out.println("  " + l));
+        }
         return html;
     }
 }

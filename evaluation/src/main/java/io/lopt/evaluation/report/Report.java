@@ -286,6 +286,8 @@ public final class Report {
                 a.tasks.size(), a.optimizers.size(), s.seeds().size(), s.steps(), RunResult.window(s.steps()),
                 s.divergenceFactor()));
         sb.append("## Summary\n\n```\n").append(String.join("\n", winners())).append("\n```\n\n");
+        sb.append("## Final training loss along each varied property\n\n```\n")
+                .append(String.join("\n", new Trends(a).lines())).append("\n```\n\n");
         sb.append("## Optimizers\n\n").append(optimizersMd()).append("\n## Tuning of the baselines\n\n")
                 .append(tuningMd());
         sb.append("\n## Ranks (mean over tasks, 1 = best)\n\n").append(rankTableMd());
@@ -331,6 +333,8 @@ public final class Report {
         sb.append("<h1>Evaluation: suite <code>").append(esc(s.name())).append("</code></h1>\n<p>")
                 .append(esc(s.description())).append("</p>\n");
         sb.append("<h2>Summary</h2><pre>").append(esc(String.join("\n", winners()))).append("</pre>\n");
+        sb.append("<h2>Final training loss along each varied property</h2><pre>")
+                .append(esc(String.join("\n", new Trends(a).lines()))).append("</pre>\n");
         sb.append("<h2>Optimizers</h2>").append(mdTable(optimizersMd()));
         sb.append("<h2>Tuning of the baselines</h2><ul>");
         for (String line : tuningMd().split("\n")) {

@@ -91,10 +91,12 @@ public final class SuiteRunner {
             LearnedOptimizerCheckpoint c = src.learnedOptimizer();
             boolean mup = LearnedOptimizerKinds.mup(c);
             boolean velo = c.optimizer().equals("velo");
-            String base = velo ? (mup ? "mu-velo" : "velo") : (mup ? "mulo" : "sp-lo");
+            boolean shipped = ref.startsWith(io.lopt.pretrained.Pretrained.PREFIX);
+            String base = (velo ? (mup ? "mu-velo" : "velo") : (mup ? "mulo" : "sp-lo")) + (shipped ? "-pretrained" : "");
             int k = names.merge(base, 1, Integer::sum);
             String id = k == 1 ? base : base + "-" + k;
-            String display = (velo ? (mup ? "μVeLO" : "VeLO") : (mup ? "μLO" : "SP LO")) + (k == 1 ? "" : " #" + k);
+            String display = (velo ? (mup ? "μVeLO" : "VeLO") : (mup ? "μLO" : "SP LO")) + (shipped ? " (shipped)" : "")
+                    + (k == 1 ? "" : " #" + k);
             opts.add(new EvalOptimizer(id, display, c.optimizer(), mup ? Parametrization.MUP : Parametrization.SP,
                     LearnedOptimizerKinds.factory(c), src.location(), c.sha256(), null));
         }
