@@ -281,10 +281,10 @@ public final class Report {
         StringBuilder sb = new StringBuilder();
         sb.append("# Evaluation: suite `").append(s.name()).append("`\n\n").append(s.description()).append("\n\n");
         sb.append(String.format(Locale.ROOT, "%d tasks × %d optimizers × %d seeds, %d steps (unless a task says "
-                + "otherwise). Metric: training minibatch loss; *final* = mean over the last %d steps. A run that reaches a "
-                + "non-finite loss or more than %.1f× its first loss stops and counts as diverged.%n%n",
+                + "otherwise). Metric: training minibatch loss; *final* = mean over the last %d steps. A run diverges "
+                + "(it stops there and ranks last) at %s.%n%n",
                 a.tasks.size(), a.optimizers.size(), s.seeds().size(), s.steps(), RunResult.window(s.steps()),
-                s.divergenceFactor()));
+                io.lopt.optimizees.tasks.Divergence.describe(s.divergenceFactor())));
         sb.append("## Summary\n\n```\n").append(String.join("\n", winners())).append("\n```\n\n");
         sb.append("## Optimizers\n\n").append(optimizersMd()).append("\n## Tuning of the baselines\n\n")
                 .append(tuningMd());

@@ -17,8 +17,9 @@ import java.util.List;
  *                         no other
  * @param steps            inner steps per run (a variant may override it)
  * @param baselines        hand-designed optimizers to compare: {@code adamw} (SP) and {@code muadam} (μP)
- * @param divergenceFactor a run stops and counts as diverged when its loss exceeds this multiple of its first loss
- *                         (or is not finite)
+ * @param divergenceFactor a run stops and counts as diverged when the mean of its last 20 minibatch losses exceeds
+ *                         this multiple of its first loss, or a loss is not finite
+ *                         ({@link io.lopt.optimizees.tasks.Divergence})
  * @param ranksAt          fractions of each run's horizon at which optimizers are ranked (paper: 20%, 60%, 100%)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
