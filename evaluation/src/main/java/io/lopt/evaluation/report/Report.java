@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lopt.checkpoints.AtomicFiles;
 import io.lopt.evaluation.runs.EvalOptimizer;
 import io.lopt.evaluation.runs.RunResult;
+import io.lopt.evaluation.runs.SuiteRunner;
 import io.lopt.evaluation.runs.Tuner;
 import io.lopt.evaluation.stats.Stats;
+import io.lopt.evaluation.suites.BaselineSchedule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -102,6 +104,10 @@ public final class Report {
     ObjectNode results() {
         ObjectNode root = a.outcome.evaluation().deepCopy();
         root.put("format", "lopt.evaluation-results");
+        if (!root.has("baselines")) { // recorded before baselines had schedules
+            root.set("baselines", SuiteRunner.baselinesJson(a.outcome.suite()));
+        }
+        root.put("divergence", divergenceText());
         ArrayNode cells = root.putArray("cells");
         for (String t : a.tasks) {
             for (Analysis.Cell c : a.cells.get(t).values()) {
@@ -235,10 +241,38 @@ public final class Report {
         StringBuilder sb = new StringBuilder("| optimizer | networks | details |\n|---|---|---|\n");
         for (EvalOptimizer o : a.optimizers) {
             String d = o.learned() ? "checkpoint `" + o.checkpoint() + "` (SHA-256 " + o.sha256().substring(0, 16) + "…)"
-                    : String.format(Locale.ROOT, "tuned lr = %.3g", o.lr());
+                    : String.format(Locale.ROOT, "tuned lr = %.3g%s", o.lr(), switch (schedule()) {
+                        case WARMUP_COSINE -> " (peak), warmup + cosine to 10%, update clipped to global norm 1.0";
+                        case CONSTANT -> ", constant, no clipping";
+                    });
             sb.append("| ").append(o.display()).append(" | ").append(o.param().label()).append(" | ").append(d).append(" |\n");
         }
         return sb.toString();
+    }
+
+    private BaselineSchedule schedule() {
+        return a.outcome.suite().schedule();
+    }
+
+    /** How the baselines were run: their schedule and clipping, on every task and in the tuning. */
+    String baselinesText() {
+        var s = a.outcome.suite();
+        return String.format(Locale.ROOT, "Baselines (%s) ran with `baseline_schedule: %s`: %s. The tuning runs used "
+                + "the same schedule over their own horizon (%d steps).", String.join(", ", s.baselines()),
+                schedule().key(), schedule().describe(), s.tuning().steps());
+    }
+
+    /** The divergence rule the runs were judged by (evaluations recorded before it changed say so). */
+    String divergenceText() {
+        var ev = a.outcome.evaluation();
+        if (ev != null && ev.has("divergence")) {
+            return ev.get("divergence").asText();
+        }
+        if (ev != null && ev.path("format_version").asInt(0) < 2) {
+            return String.format(Locale.ROOT, "a non-finite minibatch loss, or one minibatch loss above %s× the first "
+                    + "loss (the rule of the lopt that recorded this evaluation)", a.outcome.suite().divergenceFactor());
+        }
+        return io.lopt.optimizees.tasks.Divergence.describe(a.outcome.suite().divergenceFactor());
     }
 
     private String tuningMd() {
@@ -282,9 +316,9 @@ public final class Report {
         sb.append("# Evaluation: suite `").append(s.name()).append("`\n\n").append(s.description()).append("\n\n");
         sb.append(String.format(Locale.ROOT, "%d tasks × %d optimizers × %d seeds, %d steps (unless a task says "
                 + "otherwise). Metric: training minibatch loss; *final* = mean over the last %d steps. A run diverges "
-                + "(it stops there and ranks last) at %s.%n%n",
+                + "(it stops there and ranks last) at %s.%n%n%s%n%n",
                 a.tasks.size(), a.optimizers.size(), s.seeds().size(), s.steps(), RunResult.window(s.steps()),
-                io.lopt.optimizees.tasks.Divergence.describe(s.divergenceFactor())));
+                divergenceText(), baselinesText()));
         sb.append("## Summary\n\n```\n").append(String.join("\n", winners())).append("\n```\n\n");
         sb.append("## Optimizers\n\n").append(optimizersMd()).append("\n## Tuning of the baselines\n\n")
                 .append(tuningMd());
@@ -330,6 +364,9 @@ public final class Report {
                 .append("img{max-width:100%}</style></head><body>\n");
         sb.append("<h1>Evaluation: suite <code>").append(esc(s.name())).append("</code></h1>\n<p>")
                 .append(esc(s.description())).append("</p>\n");
+        sb.append("<p>").append(esc(baselinesText()).replaceAll("`([^`]+)`", "<code>$1</code>"))
+                .append("</p><p>A run diverges (it stops there and ranks last) at ").append(esc(divergenceText()))
+                .append(".</p>\n");
         sb.append("<h2>Summary</h2><pre>").append(esc(String.join("\n", winners()))).append("</pre>\n");
         sb.append("<h2>Optimizers</h2>").append(mdTable(optimizersMd()));
         sb.append("<h2>Tuning of the baselines</h2><ul>");
