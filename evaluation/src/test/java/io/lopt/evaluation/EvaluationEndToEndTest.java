@@ -105,6 +105,7 @@ class EvaluationEndToEndTest {
         assertTrue(md.contains("## Ranks") && md.contains("tuned lr") && md.contains("best lr"), md);
         assertTrue(md.contains("`baseline_schedule: warmup_cosine`") && md.contains("clipped to global norm 1.0"), md);
         assertTrue(md.contains("mean of the last 20 minibatch losses above 2.0× the first loss"), md);
+        assertTrue(md.contains("Loss curves: training minibatch loss on a log scale"), md);
         String page = Files.readString(html);
         Matcher m = Pattern.compile("<img alt=\"([^\"]+)\" src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"").matcher(page);
         List<String> plots = new java.util.ArrayList<>();

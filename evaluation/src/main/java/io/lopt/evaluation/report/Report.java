@@ -108,6 +108,7 @@ public final class Report {
             root.set("baselines", SuiteRunner.baselinesJson(a.outcome.suite()));
         }
         root.put("divergence", divergenceText());
+        root.put("loss_curves", curvesText());
         ArrayNode cells = root.putArray("cells");
         for (String t : a.tasks) {
             for (Analysis.Cell c : a.cells.get(t).values()) {
@@ -275,6 +276,14 @@ public final class Report {
         return io.lopt.optimizees.tasks.Divergence.describe(a.outcome.suite().divergenceFactor());
     }
 
+    /** The caption of the loss-curve plots. */
+    String curvesText() {
+        return String.format(Locale.ROOT, "Loss curves: training minibatch loss on a log scale, averaged over the seeds "
+                + "and smoothed by a centred moving average over 2⌊T/200⌋ + 1 steps (%s for "
+                + "%d steps); a curve ends where the first of its seeds diverged.", CurveSmoothing.describe(
+                a.outcome.suite().steps()), a.outcome.suite().steps());
+    }
+
     private String tuningMd() {
         StringBuilder sb = new StringBuilder();
         for (Tuner.Result t : a.outcome.tuning()) {
@@ -329,7 +338,7 @@ public final class Report {
         }
         sb.append("\n## Learned optimizers vs the best Adam variant (paired t-test over seeds, final loss)\n\n")
                 .append(pairedMd());
-        sb.append("\n## Tasks\n");
+        sb.append("\n## Tasks\n\n").append(curvesText()).append('\n');
         for (String t : a.tasks) {
             sb.append("\n### ").append(t).append("\n\n").append(taskTableMd(t)).append("\n![loss curves](plots/")
                     .append(fileName(t)).append(")\n");
@@ -381,7 +390,7 @@ public final class Report {
         }
         sb.append("<h2>Learned optimizers vs the best Adam variant</h2><p>Paired t-test over seeds of the final "
                 + "training loss (negative difference: the learned optimizer is lower).</p>").append(mdTable(pairedMd()));
-        sb.append("<h2>Tasks</h2>");
+        sb.append("<h2>Tasks</h2><p>").append(esc(curvesText())).append("</p>");
         for (String t : a.tasks) {
             sb.append("<h3>").append(esc(t)).append("</h3>").append(mdTable(taskTableMd(t))).append(img(fileName(t)));
         }
