@@ -76,6 +76,11 @@ final class BatchedTraining implements AutoCloseable {
         adam = new BatchedAdam(config, specs, particles, manager);
     }
 
+    /** Adam followed by a schedule (or null) and a global-norm clip of each particle's update (≤ 0: none). */
+    void useAdam(Adam.Config config, io.lopt.optim.schedule.Schedule schedule, double clipNorm) {
+        adam = new BatchedAdam(config, schedule, clipNorm, specs, particles, manager);
+    }
+
     /**
      * Runs up to {@code n} steps and returns every particle's training losses (pre-update). A particle stops where
      * its run diverges ({@link Divergence}: a non-finite loss or, when
