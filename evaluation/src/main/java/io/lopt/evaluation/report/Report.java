@@ -279,9 +279,9 @@ public final class Report {
     /** The caption of the loss-curve plots. */
     String curvesText() {
         return String.format(Locale.ROOT, "Loss curves: training minibatch loss on a log scale, averaged over the seeds "
-                + "and smoothed by a centred moving average over 2⌊T/200⌋ + 1 steps (%s for "
-                + "%d steps); a curve ends where the first of its seeds diverged.", CurveSmoothing.describe(
-                a.outcome.suite().steps()), a.outcome.suite().steps());
+                + "and smoothed by a centred moving average over 2⌊T/200⌋ + 1 steps of a T-step run (%d for %d "
+                + "steps); a curve ends where the first of its seeds diverged.",
+                2 * CurveSmoothing.halfWidth(a.outcome.suite().steps()) + 1, a.outcome.suite().steps());
     }
 
     private String tuningMd() {
