@@ -12,6 +12,7 @@ import io.lopt.optim.ParamSpec;
 import io.lopt.optim.Parameter;
 import io.lopt.optim.lo.LoptConfig;
 import io.lopt.optimizees.models.Mlp;
+import io.lopt.optimizees.tasks.Divergence;
 import io.lopt.optimizees.tasks.Task;
 import java.util.List;
 
@@ -75,15 +76,24 @@ final class BatchedTraining implements AutoCloseable {
         adam = new BatchedAdam(config, specs, particles, manager);
     }
 
+    /** Adam followed by a schedule (or null) and a global-norm clip of each particle's update (≤ 0: none). */
+    void useAdam(Adam.Config config, io.lopt.optim.schedule.Schedule schedule, double clipNorm) {
+        adam = new BatchedAdam(config, schedule, clipNorm, specs, particles, manager);
+    }
+
     /**
-     * Runs up to {@code n} steps and returns every particle's training losses (pre-update). A particle stops at a
-     * non-finite loss or, when {@code divergenceFactor > 0}, at a loss above that multiple of its first loss: its
+     * Runs up to {@code n} steps and returns every particle's training losses (pre-update). A particle stops where
+     * its run diverges ({@link Divergence}: a non-finite loss or, when
+     * {@code divergenceFactor > 0}, a mean of its last 20 losses above that multiple of its first loss): its
      * remaining entries are NaN and {@code stoppedAt[p]} is the step at which it stopped (else -1).
      */
     double[][] run(int n, double divergenceFactor, int[] stoppedAt) {
         double[][] losses = new double[particles][n];
         java.util.Arrays.fill(stoppedAt, -1);
-        double[] first = new double[particles];
+        Divergence[] divergence = new Divergence[particles];
+        for (int p = 0; p < particles; p++) {
+            divergence[p] = new Divergence(divergenceFactor);
+        }
         Task t0 = tasks.get(0);
         int batch = t0.spec().batchSize();
         int features = t0.data().features();
@@ -129,10 +139,7 @@ final class BatchedTraining implements AutoCloseable {
                     continue;
                 }
                 losses[p][s] = l[p];
-                if (s == 0) {
-                    first[p] = l[p];
-                }
-                if (!Double.isFinite(l[p]) || (divergenceFactor > 0 && l[p] > divergenceFactor * first[p])) {
+                if (divergence[p].observe(l[p])) {
                     stoppedAt[p] = s;
                 }
             }

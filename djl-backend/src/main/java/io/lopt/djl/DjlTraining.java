@@ -5,6 +5,12 @@ import io.lopt.optim.Adam;
 import io.lopt.optim.OptimizerFactory;
 import io.lopt.optim.Parameter;
 import io.lopt.optim.lo.SmallFcLopt;
+import io.lopt.optim.schedule.Schedule;
+import io.lopt.optim.transform.Chain;
+import io.lopt.optim.transform.ClipByGlobalNorm;
+import io.lopt.optim.transform.ScaleBySchedule;
+import io.lopt.optim.transform.ScaleByWarmupCosine;
+import io.lopt.optim.transform.TransformFactory;
 import io.lopt.optimizees.models.Mlp;
 import io.lopt.optimizees.tasks.Task;
 import io.lopt.optimizees.tasks.Training;
@@ -13,7 +19,8 @@ import java.util.List;
 
 /**
  * {@link Training} of several seeds of one task on a DJL device, as one batch: what the evaluation runs on a GPU.
- * small_fc_lopt (μLO, SP LO) and the Adam family are batched; other optimizers are refused (the caller runs them on
+ * small_fc_lopt (μLO, SP LO) and the Adam family (also with a schedule and update clipping, as the evaluation's
+ * baselines run) are batched; other optimizers are refused (the caller runs them on
  * the CPU kernels). Each result has the same meaning as the CPU loop's.
  */
 public final class DjlTraining {
@@ -22,8 +29,38 @@ public final class DjlTraining {
 
     /** Whether this backend can run the optimizer. */
     public static boolean supports(OptimizerFactory f) {
-        return f instanceof Adam.Config
+        return f instanceof Adam.Config || AdamChain.of(f) != null
                 || (f instanceof SmallFcLopt lo && lo.config().hiddenSizes().size() == 2);
+    }
+
+    /**
+     * Adam followed by at most a schedule and then at most a global-norm clip: the evaluation's baselines
+     * ({@link Chain} of Adam, {@link ScaleByWarmupCosine} or {@link ScaleBySchedule}, {@link ClipByGlobalNorm}).
+     */
+    record AdamChain(Adam.Config adam, TransformFactory schedule, double clipNorm) {
+        /** The chain, or null when {@code f} is not such a chain. */
+        static AdamChain of(OptimizerFactory f) {
+            if (!(f instanceof Chain c) || !(c.inner() instanceof Adam.Config adam)) {
+                return null;
+            }
+            TransformFactory schedule = null;
+            double clip = 0;
+            for (TransformFactory t : c.transforms()) {
+                if ((t instanceof ScaleBySchedule || t instanceof ScaleByWarmupCosine) && schedule == null && clip == 0) {
+                    schedule = t;
+                } else if (t instanceof ClipByGlobalNorm g && clip == 0) {
+                    clip = g.maxNorm();
+                } else {
+                    return null;
+                }
+            }
+            return new AdamChain(adam, schedule, clip);
+        }
+
+        /** The schedule over a run of {@code horizon} steps, or null. */
+        Schedule scheduleFor(long horizon) {
+            return schedule == null ? null : ((ScaleBySchedule) schedule.create(horizon)).schedule();
+        }
     }
 
     /** Trains every task (one per seed, same architecture) with the optimizer; results in task order. */
@@ -50,8 +87,11 @@ public final class DjlTraining {
                     st.add(null);
                 }
                 bt.useLearned(lo.config(), th, st);
+            } else if (factory instanceof Adam.Config adam) {
+                bt.useAdam(adam);
             } else {
-                bt.useAdam((Adam.Config) factory);
+                AdamChain chain = AdamChain.of(factory);
+                bt.useAdam(chain.adam(), chain.scheduleFor(n), chain.clipNorm());
             }
             losses = bt.run(n, o.divergenceFactor(), stopped);
             for (int p = 0; p < tasks.size(); p++) {

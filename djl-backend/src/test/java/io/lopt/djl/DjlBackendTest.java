@@ -266,8 +266,17 @@ class DjlBackendTest {
             tasks.add(Task.build(TaskSpec.parse("dataset=synthetic,res=4,width=16,depth=2,batch=32,seed=" + seed), (Path) null));
         }
         LoptConfig cfg = LoptConfig.mulo();
+        // the evaluation's baselines: Adam chained with a schedule and an update clip that binds at lr 0.1
+        io.lopt.optim.OptimizerFactory scheduled = io.lopt.optim.transform.Chain.of(Adam.Config.adamW(0.1, 1e-3),
+                new io.lopt.optim.transform.ScaleBySchedule(io.lopt.optim.schedule.Schedule.warmupCosine(1, 4, 40, 0.1)),
+                new io.lopt.optim.transform.ClipByGlobalNorm(1.0));
+        io.lopt.optim.OptimizerFactory paper = io.lopt.optim.transform.Chain.of(Adam.Config.muAdam(3e-2),
+                io.lopt.optim.transform.ScaleByWarmupCosine.paper(), new io.lopt.optim.transform.ClipByGlobalNorm(1.0));
+        assertTrue(DjlTraining.supports(scheduled) && DjlTraining.supports(paper));
+        assertFalse(DjlTraining.supports(io.lopt.optim.transform.Chain.of(new io.lopt.optim.Sgd.Config(0.1, 0.9, false),
+                new io.lopt.optim.transform.ClipByGlobalNorm(1.0))));
         List<io.lopt.optim.OptimizerFactory> opts = List.of(new SmallFcLopt(cfg, randomTheta(cfg, 3)),
-                Adam.Config.muAdam(3e-3), Adam.Config.adamW(1e-2, 1e-3));
+                Adam.Config.muAdam(3e-3), Adam.Config.adamW(1e-2, 1e-3), scheduled, paper);
         Training.Options o = new Training.Options(40, 0, true);
         for (io.lopt.optim.OptimizerFactory f : opts) {
             List<Training.Result> dj = DjlTraining.run(CPU, tasks, f, o);

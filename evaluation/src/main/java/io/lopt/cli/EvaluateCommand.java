@@ -5,6 +5,7 @@ import io.lopt.evaluation.report.Report;
 import io.lopt.evaluation.report.Trends;
 import io.lopt.evaluation.runs.RunResult;
 import io.lopt.evaluation.runs.SuiteRunner;
+import io.lopt.evaluation.suites.BaselineSchedule;
 import io.lopt.evaluation.suites.SuiteConfig;
 import io.lopt.evaluation.suites.Suites;
 import io.lopt.kernels.Parallel;
@@ -38,6 +39,12 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Where tuned learning rates are cached (default: ~/.cache/lopt/tuning).")
     Path tuningCache;
 
+    @Option(names = "--baseline-schedule", paramLabel = "S",
+            description = "Override the suite's baseline_schedule: warmup-cosine (the built-in suites' default; the "
+                    + "μLO paper's: 1%% warmup, cosine decay to 10%% of the tuned lr, update clipped to global norm "
+                    + "1.0) or constant (the tuned lr at every step, no clipping).")
+    String baselineSchedule;
+
     @Mixin
     CommonOptions common = new CommonOptions();
 
@@ -51,6 +58,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SuiteConfig s = Suites.load(suite);
+        if (baselineSchedule != null) {
+            s = s.withBaselineSchedule(BaselineSchedule.parse(baselineSchedule));
+        }
         Path report = evaluate(s, learned, out, tuningCache == null ? defaultTuningCache() : tuningCache,
                 common.dataDir, common.parallel(), device.backend());
         System.out.println("report: " + report);

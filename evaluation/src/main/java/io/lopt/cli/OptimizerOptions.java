@@ -1,5 +1,6 @@
 package io.lopt.cli;
 
+import io.lopt.evaluation.suites.BaselineSchedule;
 import io.lopt.optim.Adam;
 import io.lopt.optim.OptimizerFactory;
 import io.lopt.optim.Sgd;
@@ -32,6 +33,12 @@ public final class OptimizerOptions {
     @Option(names = "--weight-decay", defaultValue = "1e-4", description = "AdamW decoupled weight decay (default ${DEFAULT-VALUE}).")
     double weightDecay;
 
+    @Option(names = "--schedule", paramLabel = "S",
+            description = "Schedule of sgd, adam, adamw and muadam: warmup-cosine (default; the μLO paper's baselines: "
+                    + "linear warmup over 1%% of --steps, cosine decay to 10%% of --lr at the last step, the update "
+                    + "clipped to global norm 1.0) or constant (--lr at every step, no clipping).")
+    String schedule;
+
     /** A short name for file names and tables. */
     String label() {
         return lo != null ? "lo" : name.trim().toLowerCase(java.util.Locale.ROOT);
@@ -39,6 +46,18 @@ public final class OptimizerOptions {
 
     OptimizerFactory factory(Parametrization param) {
         String n = lo != null ? "lo" : name.trim().toLowerCase(java.util.Locale.ROOT);
+        if (n.equals("lo")) {
+            if (schedule != null) {
+                throw new IllegalArgumentException("--schedule applies to sgd, adam, adamw and muadam, not to a learned "
+                        + "optimizer");
+            }
+            return handDesignedOrLearned(n, param);
+        }
+        BaselineSchedule s = BaselineSchedule.parse(schedule == null ? BaselineSchedule.WARMUP_COSINE.key() : schedule);
+        return s.apply(handDesignedOrLearned(n, param));
+    }
+
+    private OptimizerFactory handDesignedOrLearned(String n, Parametrization param) {
         return switch (n) {
             case "lo" -> {
                 if (lo == null) {

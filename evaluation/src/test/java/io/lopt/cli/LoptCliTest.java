@@ -59,6 +59,25 @@ class LoptCliTest {
     }
 
     @Test
+    void trainRunsThePaperScheduleByDefaultAndConstantOnRequest() throws Exception {
+        String task = "dataset=synthetic,res=6,width=32,depth=2,batch=32";
+        Path a = dir.resolve("cosine.jsonl");
+        String[] r = run("train", "--task", task, "--optimizer", "adamw", "--lr", "3e-3", "--steps", "200", "--curve",
+                a.toString(), "--threads", "2");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("warmup_cosine(") && r[1].contains("clip_by_global_norm(1.0)"), r[1]);
+        Path b = dir.resolve("constant.jsonl");
+        r = run("train", "--task", task, "--optimizer", "adamw", "--lr", "3e-3", "--steps", "200", "--curve",
+                b.toString(), "--schedule", "constant", "--threads", "2");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(!r[1].contains("warmup_cosine") && !r[1].contains("clip"), r[1]);
+        List<String> la = Files.readAllLines(a);
+        List<String> lb = Files.readAllLines(b);
+        assertEquals(la.get(0), lb.get(0), "same initial loss");
+        assertTrue(!la.get(1).equals(lb.get(1)), "the warmup starts at lr 0: the second loss differs");
+    }
+
+    @Test
     void badInputGetsOneLineErrors() {
         String[] r = run("train", "--task", "width=0");
         assertEquals("2", r[0]);
@@ -66,6 +85,11 @@ class LoptCliTest {
         r = run("train", "--task", "dataset=synthetic,res=4", "--optimizer", "rmsprop", "--steps", "1");
         assertEquals("2", r[0]);
         assertTrue(r[2].contains("unknown optimizer 'rmsprop'"), r[2]);
+        r = run("train", "--task", "dataset=synthetic,res=4", "--schedule", "cosine", "--steps", "1");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("unknown baseline schedule 'cosine' (expected warmup_cosine or constant)"), r[2]);
+        r = run("train", "--help");
+        assertTrue(r[1].contains("warmup over 1% of --steps"), r[1]);
         r = run("train", "--task", "dataset=fashion-mnist", "--data-dir", dir.toString(), "--steps", "1");
         assertEquals("2", r[0]);
         assertTrue(r[2].contains("Fashion-MNIST IDX files not found"), r[2]);

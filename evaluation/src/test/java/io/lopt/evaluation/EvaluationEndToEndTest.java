@@ -14,6 +14,8 @@ import io.lopt.evaluation.report.HeadlineResults;
 import io.lopt.evaluation.report.Report;
 import io.lopt.evaluation.runs.RunResult;
 import io.lopt.evaluation.runs.SuiteRunner;
+import io.lopt.evaluation.runs.Tuner;
+import io.lopt.evaluation.suites.BaselineSchedule;
 import io.lopt.evaluation.suites.SuiteConfig;
 import io.lopt.evaluation.suites.Suites;
 import io.lopt.kernels.Parallel;
@@ -95,8 +97,17 @@ class EvaluationEndToEndTest {
         assertTrue(results.get("tuning").get(0).get("best_lr").isNumber());
         assertEquals(6, results.get("paired_tests").size(), "2 learned optimizers × 3 tasks");
 
+        assertEquals("warmup_cosine", results.get("baselines").get("schedule").asText(), "the default");
+        assertEquals(1.0, results.get("baselines").get("update_clip_global_norm").asDouble());
+        assertTrue(results.get("optimizers").get(2).get("describe").asText().contains("clip_by_global_norm(1.0)"));
+        assertEquals("warmup_cosine", results.get("optimizers").get(3).get("schedule").asText());
+        assertTrue(results.get("divergence").asText().contains("last 20 minibatch losses"));
+
         String md = Files.readString(out.resolve(Report.MARKDOWN));
         assertTrue(md.contains("## Ranks") && md.contains("tuned lr") && md.contains("best lr"), md);
+        assertTrue(md.contains("`baseline_schedule: warmup_cosine`") && md.contains("clipped to global norm 1.0"), md);
+        assertTrue(md.contains("mean of the last 20 minibatch losses above 2.0× the first loss"), md);
+        assertTrue(md.contains("Loss curves: training minibatch loss on a log scale"), md);
         String page = Files.readString(html);
         Matcher m = Pattern.compile("<img alt=\"([^\"]+)\" src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"").matcher(page);
         List<String> plots = new java.util.ArrayList<>();
@@ -123,6 +134,60 @@ class EvaluationEndToEndTest {
         // another suite or other learned optimizers in the same directory are refused
         assertThrows(IllegalArgumentException.class, () -> SuiteRunner.run(s, List.of(los.get(0)), out,
                 dir.resolve("cache"), null, Parallel.serial(), count));
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> SuiteRunner.run(
+                s.withBaselineSchedule(BaselineSchedule.CONSTANT), los, out, dir.resolve("cache"), null,
+                Parallel.serial(), count));
+        assertTrue(other.getMessage().contains("another suite"), other.getMessage());
+
+        // an evaluation recorded before baseline schedules: reported as constant-lr, and not resumed
+        Path ev = out.resolve(SuiteRunner.EVALUATION);
+        com.fasterxml.jackson.databind.node.ObjectNode old =
+                (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(ev.toFile());
+        old.put("format_version", 1);
+        old.remove(List.of("baselines", "divergence"));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) old.get("suite")).remove("baseline_schedule");
+        Files.writeString(ev, old.toString());
+        SuiteRunner.Outcome reloaded = SuiteRunner.reload(out);
+        assertEquals(BaselineSchedule.CONSTANT, reloaded.suite().schedule());
+        new Report(new Analysis(reloaded)).write(out);
+        JsonNode oldResults = new ObjectMapper().readTree(out.resolve(Report.RESULTS).toFile());
+        assertEquals("constant", oldResults.get("baselines").get("schedule").asText());
+        assertTrue(oldResults.get("divergence").asText().contains("one minibatch loss above 2.0×"));
+        IllegalArgumentException older = assertThrows(IllegalArgumentException.class, () -> SuiteRunner.run(s, los,
+                out, dir.resolve("cache"), null, Parallel.serial(), count));
+        assertTrue(older.getMessage().contains("older rules"), older.getMessage());
+    }
+
+    @Test
+    void baselinesRunThePaperScheduleOverTheTaskHorizonAndTheTuningCacheKnowsTheSchedule() throws Exception {
+        // the task runs 40 steps, the tuning 30: each uses its own horizon
+        SuiteConfig s = suite(TINY.replace("baselines: [adamw, muadam]", "baselines: [adamw]")
+                .replace("seeds: [0, 1, 2]", "seeds: [0]")
+                .replaceAll("(?s)tasks:.*?baselines", "tasks:\n  - {width: 8, steps: 40}\nbaselines"));
+        assertEquals(BaselineSchedule.WARMUP_COSINE, s.schedule(), "the default");
+        Path cache = dir.resolve("cache-s");
+        SuiteRunner.Outcome o = SuiteRunner.run(s, List.of(), dir.resolve("s"), cache, null, Parallel.of(2),
+                new SuiteRunner.Listener() { });
+        RunResult run = o.runs().get(0);
+        double lr = o.tuning().get(0).bestLr();
+        io.lopt.optimizees.tasks.Task task = io.lopt.optimizees.tasks.Task.build(
+                io.lopt.optimizees.tasks.TaskSpec.parse(run.spec()), (Path) null);
+        io.lopt.optim.OptimizerFactory paper = io.lopt.optim.transform.Chain.of(
+                io.lopt.optim.Adam.Config.adamW(lr, 1e-4), io.lopt.optim.transform.ScaleByWarmupCosine.paper(),
+                new io.lopt.optim.transform.ClipByGlobalNorm(1.0));
+        java.util.function.IntFunction<float[]> withHorizon = h -> io.lopt.optimizees.tasks.Training.run(task, paper,
+                new io.lopt.optimizees.tasks.Training.Options(h, 0, false), null, Parallel.serial()).losses();
+        assertTrue(java.util.Arrays.equals(java.util.Arrays.copyOf(withHorizon.apply(40), 40), run.losses()),
+                "the evaluation's AdamW run is the paper's chain over the task's 40 steps");
+        assertFalse(java.util.Arrays.equals(java.util.Arrays.copyOf(withHorizon.apply(30), 30),
+                java.util.Arrays.copyOf(run.losses(), 30)), "not over the tuning's 30");
+
+        Tuner.Result cosine = o.tuning().get(0);
+        Tuner.Result constant = Tuner.tune("adamw", s.withBaselineSchedule(BaselineSchedule.CONSTANT), cache, null,
+                Parallel.of(2));
+        assertFalse(constant.fromCache(), "a tuning with another schedule is not reused");
+        assertFalse(constant.cacheFile().equals(cosine.cacheFile()));
+        assertTrue(Tuner.tune("adamw", s, cache, null, Parallel.of(2)).fromCache());
     }
 
     @Test
@@ -201,6 +266,7 @@ class EvaluationEndToEndTest {
     void suitesAreValidated() throws Exception {
         for (String n : Suites.NAMES) {
             assertEquals(n, Suites.load(n).name());
+            assertEquals(BaselineSchedule.WARMUP_COSINE, Suites.load(n).schedule(), n);
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> suite(TINY.replace("steps: 30\n", "stepz: 30\nsteps: 30\n")));
@@ -210,6 +276,11 @@ class EvaluationEndToEndTest {
         assertTrue(e.getMessage().contains("group must be one of"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> suite(TINY.replace("[adamw, muadam]", "[sgd]")));
         assertTrue(e.getMessage().contains("unknown baseline 'sgd'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> suite(TINY.replace("divergence_factor",
+                "baseline_schedule: cosine\ndivergence_factor")));
+        assertTrue(e.getMessage().contains("baseline_schedule: unknown baseline schedule 'cosine'"), e.getMessage());
+        assertEquals(BaselineSchedule.CONSTANT, suite(TINY.replace("divergence_factor",
+                "baseline_schedule: constant\ndivergence_factor")).schedule());
         e = assertThrows(IllegalArgumentException.class, () -> suite(TINY.replace("width: 24", "width: 0")));
         assertTrue(e.getMessage().contains("width must be at least 1"), e.getMessage());
     }

@@ -16,7 +16,10 @@ import java.util.Map;
  * best Adam variant per task.
  */
 public final class Analysis {
-    /** Per task and optimizer. */
+    /**
+     * Per task and optimizer; {@code meanCurve}: the training loss averaged over seeds, smoothed
+     * ({@link CurveSmoothing}).
+     */
     public record Cell(String task, String optimizer, Stats.Summary finalLoss, Stats.Summary testLoss,
             Stats.Summary testAccuracy, int runs, int diverged, double secondsPerStep, double[] meanCurve) {
     }
@@ -138,7 +141,7 @@ public final class Analysis {
             div += r.diverged() ? 1 : 0;
             shortest = Math.min(shortest, r.losses().length);
         }
-        // mean curve over seeds, up to where every seed still runs, smoothed by a moving average
+        // mean curve over seeds, up to where every seed still runs, lightly smoothed (centred: no lag)
         double[] curve = new double[shortest];
         for (RunResult r : rs) {
             for (int s = 0; s < shortest; s++) {
@@ -146,20 +149,12 @@ public final class Analysis {
             }
         }
         return new Cell(task, opt, Stats.summarize(fin), Stats.summarize(tl), Stats.summarize(ta), rs.size(), div, sps,
-                movingAverage(curve, Math.max(1, rs.get(0).steps() / 50)));
+                CurveSmoothing.centredMovingAverage(curve, CurveSmoothing.halfWidth(rs.get(0).steps())));
     }
 
-    static double[] movingAverage(double[] x, int w) {
-        double[] out = new double[x.length];
-        double s = 0;
-        for (int i = 0; i < x.length; i++) {
-            s += x[i];
-            if (i >= w) {
-                s -= x[i - w];
-            }
-            out[i] = s / Math.min(i + 1, w);
-        }
-        return out;
+    /** The number of steps of a task's runs (its horizon). */
+    public int horizon(String task) {
+        return runsOfTask(task).get(0).steps();
     }
 
     public EvalOptimizer optimizer(String id) {

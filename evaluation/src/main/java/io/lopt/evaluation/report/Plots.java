@@ -33,14 +33,28 @@ final class Plots {
         return COLORS[i % COLORS.length];
     }
 
-    /** Mean training-loss curve (over seeds, smoothed) of every optimizer on one task. */
+    /**
+     * Mean training-loss curve (over seeds, {@link CurveSmoothing smoothed}) of every optimizer on one task, like the
+     * μLO paper's plots: the loss on a log axis, steps from 0 to the task's horizon with ticks at round step counts.
+     */
     static byte[] lossCurves(Analysis a, String task) throws IOException {
-        XYChart c = new XYChartBuilder().width(720).height(420).title("Training loss: " + task).xAxisTitle("step")
-                .yAxisTitle("training loss (mean over seeds)").build();
+        return png(lossCurvesChart(a, task));
+    }
+
+    static XYChart lossCurvesChart(Analysis a, String task) {
+        int horizon = a.horizon(task);
+        int seeds = a.outcome.suite().seeds().size();
+        XYChart c = new XYChartBuilder().width(720).height(440).title("Training loss: " + task)
+                .xAxisTitle("step  (mean over " + seeds + " seeds, " + CurveSmoothing.describe(horizon) + ")")
+                .yAxisTitle("training loss (log scale)").build();
         style(c.getStyler());
         c.getStyler().setMarkerSize(0);
+        c.getStyler().setYAxisLogarithmic(true);
+        c.getStyler().setYAxisLogarithmicDecadeOnly(false); // label 0.3, 0.4, … too: losses span about one decade
+        // a narrow padding around the data (XChart's default, 8%, drew the label of a tick past the horizon)
+        c.getStyler().setPlotContentSize(0.97);
         double first = Double.NaN;
-        int steps = 0;
+        double lowest = Double.POSITIVE_INFINITY;
         Map<String, Analysis.Cell> row = a.cells.get(task);
         for (int i = 0; i < a.optimizers.size(); i++) {
             EvalOptimizer o = a.optimizers.get(i);
@@ -49,12 +63,10 @@ final class Plots {
                 continue;
             }
             double[] y = cell.meanCurve();
-            steps = Math.max(steps, y.length);
-            int stride = Math.max(1, y.length / 400);
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
-            for (int s = 0; s < y.length; s += stride) {
-                if (Double.isFinite(y[s])) {
+            for (int s : plottedSteps(y.length)) {
+                if (Double.isFinite(y[s]) && y[s] > 0) {
                     xs.add((double) s);
                     ys.add(y[s]);
                 }
@@ -62,8 +74,11 @@ final class Plots {
             if (xs.isEmpty()) {
                 continue;
             }
-            if (Double.isNaN(first) || y[0] > first) {
-                first = y[0];
+            if (Double.isNaN(first) || ys.get(0) > first) {
+                first = ys.get(0);
+            }
+            for (double v : ys) {
+                lowest = Math.min(lowest, v);
             }
             String name = o.display() + (cell.diverged() > 0 ? " (" + cell.diverged() + "/" + cell.runs() + " diverged)" : "");
             XYSeries s = c.addSeries(name, xs, ys);
@@ -72,14 +87,40 @@ final class Plots {
             s.setLineStyle(new BasicStroke(o.learned() ? 2.4f : 1.6f));
         }
         if (Double.isFinite(first)) {
-            c.getStyler().setYAxisMax(first * 1.05);
+            c.getStyler().setYAxisMax(first * 1.1);
+            c.getStyler().setYAxisMin(Math.min(lowest, first) / 1.1);
         }
-        if (steps > 0) {
-            // an axis ending at the horizon gets round ticks; one ending at the last plotted step got 0, 336, 672, …
-            c.getStyler().setXAxisMin(0.0);
-            c.getStyler().setXAxisMax((double) steps);
+        c.getStyler().setXAxisMin(0.0);
+        c.getStyler().setXAxisMax((double) horizon);
+        c.getStyler().setxAxisTickLabelsFormattingFunction(v -> stepLabel(v, horizon >= 5000));
+        return c;
+    }
+
+    /**
+     * The steps of a curve of n points that are plotted: every k-th (k ≥ 2, at most ~500 points) and the last two.
+     * XChart puts the ticks of an axis whose points are equally spaced on data points (0, 270, 540, … for 1000
+     * steps); the step of 1 between the last two points breaks the spacing, so that it picks round values (0, 200,
+     * 400, …) instead.
+     */
+    static List<Integer> plottedSteps(int n) {
+        int k = Math.max(2, (n + 499) / 500);
+        List<Integer> out = new ArrayList<>();
+        for (int s = 0; s < n - 2; s += k) {
+            out.add(s);
         }
-        return png(c);
+        for (int s = Math.max(0, n - 2); s < n; s++) {
+            out.add(s);
+        }
+        return out;
+    }
+
+    /** A step count for a tick: 250, or in thousands 5k, 12.5k. */
+    static String stepLabel(double v, boolean thousands) {
+        if (thousands && v != 0) {
+            double k = v / 1000;
+            return (k == Math.rint(k) ? String.valueOf((long) k) : String.valueOf(k)) + "k";
+        }
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
     }
 
     /** Final smoothed training loss (mean ± standard error over seeds) against the suite's axis. */

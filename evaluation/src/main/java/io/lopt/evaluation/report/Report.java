@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lopt.checkpoints.AtomicFiles;
 import io.lopt.evaluation.runs.EvalOptimizer;
 import io.lopt.evaluation.runs.RunResult;
+import io.lopt.evaluation.runs.SuiteRunner;
 import io.lopt.evaluation.runs.Tuner;
 import io.lopt.evaluation.stats.Stats;
+import io.lopt.evaluation.suites.BaselineSchedule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -102,6 +104,11 @@ public final class Report {
     ObjectNode results() {
         ObjectNode root = a.outcome.evaluation().deepCopy();
         root.put("format", "lopt.evaluation-results");
+        if (!root.has("baselines")) { // recorded before baselines had schedules
+            root.set("baselines", SuiteRunner.baselinesJson(a.outcome.suite()));
+        }
+        root.put("divergence", divergenceText());
+        root.put("loss_curves", curvesText());
         ArrayNode cells = root.putArray("cells");
         for (String t : a.tasks) {
             for (Analysis.Cell c : a.cells.get(t).values()) {
@@ -235,10 +242,46 @@ public final class Report {
         StringBuilder sb = new StringBuilder("| optimizer | networks | details |\n|---|---|---|\n");
         for (EvalOptimizer o : a.optimizers) {
             String d = o.learned() ? "checkpoint `" + o.checkpoint() + "` (SHA-256 " + o.sha256().substring(0, 16) + "…)"
-                    : String.format(Locale.ROOT, "tuned lr = %.3g", o.lr());
+                    : String.format(Locale.ROOT, "tuned lr = %.3g%s", o.lr(), switch (schedule()) {
+                        case WARMUP_COSINE -> " (peak), warmup + cosine to 10%, update clipped to global norm 1.0";
+                        case CONSTANT -> ", constant, no clipping";
+                    });
             sb.append("| ").append(o.display()).append(" | ").append(o.param().label()).append(" | ").append(d).append(" |\n");
         }
         return sb.toString();
+    }
+
+    private BaselineSchedule schedule() {
+        return a.outcome.suite().schedule();
+    }
+
+    /** How the baselines were run: their schedule and clipping, on every task and in the tuning. */
+    String baselinesText() {
+        var s = a.outcome.suite();
+        return String.format(Locale.ROOT, "Baselines (%s) ran with `baseline_schedule: %s`: %s. The tuning runs used "
+                + "the same schedule over their own horizon (%d steps).", String.join(", ", s.baselines()),
+                schedule().key(), schedule().describe(), s.tuning().steps());
+    }
+
+    /** The divergence rule the runs were judged by (evaluations recorded before it changed say so). */
+    String divergenceText() {
+        var ev = a.outcome.evaluation();
+        if (ev != null && ev.has("divergence")) {
+            return ev.get("divergence").asText();
+        }
+        if (ev != null && ev.path("format_version").asInt(0) < 2) {
+            return String.format(Locale.ROOT, "a non-finite minibatch loss, or one minibatch loss above %s× the first "
+                    + "loss (the rule of the lopt that recorded this evaluation)", a.outcome.suite().divergenceFactor());
+        }
+        return io.lopt.optimizees.tasks.Divergence.describe(a.outcome.suite().divergenceFactor());
+    }
+
+    /** The caption of the loss-curve plots. */
+    String curvesText() {
+        return String.format(Locale.ROOT, "Loss curves: training minibatch loss on a log scale, averaged over the seeds "
+                + "and smoothed by a centred moving average over 2⌊T/200⌋ + 1 steps of a T-step run (%d for %d "
+                + "steps); a curve ends where the first of its seeds diverged.",
+                2 * CurveSmoothing.halfWidth(a.outcome.suite().steps()) + 1, a.outcome.suite().steps());
     }
 
     private String tuningMd() {
@@ -281,10 +324,10 @@ public final class Report {
         StringBuilder sb = new StringBuilder();
         sb.append("# Evaluation: suite `").append(s.name()).append("`\n\n").append(s.description()).append("\n\n");
         sb.append(String.format(Locale.ROOT, "%d tasks × %d optimizers × %d seeds, %d steps (unless a task says "
-                + "otherwise). Metric: training minibatch loss; *final* = mean over the last %d steps. A run that reaches a "
-                + "non-finite loss or more than %.1f× its first loss stops and counts as diverged.%n%n",
+                + "otherwise). Metric: training minibatch loss; *final* = mean over the last %d steps. A run diverges "
+                + "(it stops there and ranks last) at %s.%n%n%s%n%n",
                 a.tasks.size(), a.optimizers.size(), s.seeds().size(), s.steps(), RunResult.window(s.steps()),
-                s.divergenceFactor()));
+                divergenceText(), baselinesText()));
         sb.append("## Summary\n\n```\n").append(String.join("\n", winners())).append("\n```\n\n");
         sb.append("## Final training loss along each varied property\n\n```\n")
                 .append(String.join("\n", new Trends(a).lines())).append("\n```\n\n");
@@ -297,7 +340,7 @@ public final class Report {
         }
         sb.append("\n## Learned optimizers vs the best Adam variant (paired t-test over seeds, final loss)\n\n")
                 .append(pairedMd());
-        sb.append("\n## Tasks\n");
+        sb.append("\n## Tasks\n\n").append(curvesText()).append('\n');
         for (String t : a.tasks) {
             sb.append("\n### ").append(t).append("\n\n").append(taskTableMd(t)).append("\n![loss curves](plots/")
                     .append(fileName(t)).append(")\n");
@@ -332,6 +375,9 @@ public final class Report {
                 .append("img{max-width:100%}</style></head><body>\n");
         sb.append("<h1>Evaluation: suite <code>").append(esc(s.name())).append("</code></h1>\n<p>")
                 .append(esc(s.description())).append("</p>\n");
+        sb.append("<p>").append(esc(baselinesText()).replaceAll("`([^`]+)`", "<code>$1</code>"))
+                .append("</p><p>A run diverges (it stops there and ranks last) at ").append(esc(divergenceText()))
+                .append(".</p>\n");
         sb.append("<h2>Summary</h2><pre>").append(esc(String.join("\n", winners()))).append("</pre>\n");
         sb.append("<h2>Final training loss along each varied property</h2><pre>")
                 .append(esc(String.join("\n", new Trends(a).lines()))).append("</pre>\n");
@@ -348,7 +394,7 @@ public final class Report {
         }
         sb.append("<h2>Learned optimizers vs the best Adam variant</h2><p>Paired t-test over seeds of the final "
                 + "training loss (negative difference: the learned optimizer is lower).</p>").append(mdTable(pairedMd()));
-        sb.append("<h2>Tasks</h2>");
+        sb.append("<h2>Tasks</h2><p>").append(esc(curvesText())).append("</p>");
         for (String t : a.tasks) {
             sb.append("<h3>").append(esc(t)).append("</h3>").append(mdTable(taskTableMd(t))).append(img(fileName(t)));
         }

@@ -1,5 +1,6 @@
 package io.lopt.evaluation.runs;
 
+import io.lopt.evaluation.suites.BaselineSchedule;
 import io.lopt.optim.Adam;
 import io.lopt.optim.OptimizerFactory;
 import io.lopt.optimizees.models.Parametrization;
@@ -10,7 +11,7 @@ import io.lopt.optimizees.models.Parametrization;
  *
  * @param checkpoint the checkpoint file of a learned optimizer (null for baselines)
  * @param sha256     the checkpoint's SHA-256 (null for baselines)
- * @param lr         the tuned learning rate of a baseline (null for learned optimizers)
+ * @param lr         the tuned (peak) learning rate of a baseline (null for learned optimizers)
  */
 public record EvalOptimizer(String id, String display, String kind, Parametrization param, OptimizerFactory factory,
         String checkpoint, String sha256, Double lr) {
@@ -19,13 +20,13 @@ public record EvalOptimizer(String id, String display, String kind, Parametrizat
         return checkpoint != null;
     }
 
-    /** A baseline with a given learning rate. */
-    public static EvalOptimizer baseline(String kind, double lr, double weightDecay) {
+    /** A baseline with a given (peak) learning rate, run with {@code schedule}. */
+    public static EvalOptimizer baseline(String kind, double lr, double weightDecay, BaselineSchedule schedule) {
         return switch (kind) {
             case "adamw" -> new EvalOptimizer("adamw", "AdamW", kind, Parametrization.SP,
-                    new Adam.Config(lr, 0.9, 0.999, 1e-8, weightDecay, false), null, null, lr);
+                    schedule.apply(new Adam.Config(lr, 0.9, 0.999, 1e-8, weightDecay, false)), null, null, lr);
             case "muadam" -> new EvalOptimizer("muadam", "μAdam", kind, Parametrization.MUP,
-                    new Adam.Config(lr, 0.9, 0.999, 1e-8, 0, true), null, null, lr);
+                    schedule.apply(new Adam.Config(lr, 0.9, 0.999, 1e-8, 0, true)), null, null, lr);
             default -> throw new IllegalArgumentException("unknown baseline '" + kind + "'");
         };
     }

@@ -9,7 +9,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param task           the task's label (e.g. {@code fmnist8-w256-d3}), parametrization left out
  * @param spec           the full task spec
  * @param losses         training minibatch loss of every step run
- * @param diverged       the run stopped at a non-finite loss or a loss above the divergence factor × its first loss
+ * @param diverged       the run stopped where it diverged: a non-finite loss, or a mean of the last 20 losses above
+ *                       the divergence factor × its first loss ({@link io.lopt.optimizees.tasks.Divergence})
  * @param divergedAt     the step at which it stopped, or -1
  * @param finalLoss      the final smoothed training loss (mean of the last window of steps), NaN if diverged
  * @param testLoss       loss on the test split after training (null if diverged)

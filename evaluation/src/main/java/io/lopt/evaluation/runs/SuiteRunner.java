@@ -36,6 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class SuiteRunner {
     public static final String EVALUATION = "evaluation.json";
+    /** 2: baselines with a schedule ({@code baseline_schedule}); divergence = mean of the last 20 losses. */
+    static final int FORMAT_VERSION = 2;
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** What an evaluation reports as it goes. */
@@ -104,14 +106,15 @@ public final class SuiteRunner {
         prepare(out, evaluation);
         List<Tuner.Result> tuning = new ArrayList<>();
         for (String b : suite.baselines()) {
-            listener.onMessage("tuning " + b + " on " + suite.base().spec(EvalOptimizer.baseline(b, 1, 0).param(), 0).label()
+            listener.onMessage("tuning " + b + " (" + suite.schedule().key() + ") on "
+                    + suite.base().spec(EvalOptimizer.baseline(b, 1, 0, suite.schedule()).param(), 0).label()
                     + " over " + suite.tuning().lrCount() + " learning rates...");
             Tuner.Result r = Tuner.tune(b, suite, tuningCache, dataDir, par);
             listener.onMessage(String.format(Locale.ROOT, "  %s: best lr %.3g%s%s", b, r.bestLr(),
                     r.fromCache() ? " (cached in " + r.cacheFile() + ")" : "",
                     r.atEdge() ? " — at the edge of the grid (widen lr_min / lr_max)" : ""));
             tuning.add(r);
-            opts.add(EvalOptimizer.baseline(b, r.bestLr(), suite.tuning().weightDecay()));
+            opts.add(EvalOptimizer.baseline(b, r.bestLr(), suite.tuning().weightDecay(), suite.schedule()));
         }
         evaluation = describe(suite, opts);
         evaluation.set("tuning", tuningJson(tuning));
@@ -262,8 +265,10 @@ public final class SuiteRunner {
     static ObjectNode describe(SuiteConfig suite, List<EvalOptimizer> opts) {
         ObjectNode o = JSON.createObjectNode();
         o.put("format", "lopt.evaluation");
-        o.put("format_version", 1);
+        o.put("format_version", FORMAT_VERSION);
         o.set("suite", Suites.toTree(suite));
+        o.set("baselines", baselinesJson(suite));
+        o.put("divergence", io.lopt.optimizees.tasks.Divergence.describe(suite.divergenceFactor()));
         ArrayNode arr = o.putArray("optimizers");
         for (EvalOptimizer e : opts) {
             ObjectNode x = arr.addObject();
@@ -277,6 +282,7 @@ public final class SuiteRunner {
                 x.put("sha256", e.sha256());
             } else {
                 x.put("lr", e.lr());
+                x.put("schedule", suite.schedule().key());
             }
         }
         ObjectNode prov = o.putObject("provenance");
@@ -286,6 +292,19 @@ public final class SuiteRunner {
         prov.put("cores", Runtime.getRuntime().availableProcessors());
         prov.put("created", Provenance.now());
         return o;
+    }
+
+    /** How the baselines run: {@code schedule}, {@code description}, {@code update_clip_global_norm} (null: none). */
+    public static ObjectNode baselinesJson(SuiteConfig suite) {
+        ObjectNode b = JSON.createObjectNode();
+        b.put("schedule", suite.schedule().key());
+        b.put("description", suite.schedule().describe());
+        if (suite.schedule().clipNorm() != null) {
+            b.put("update_clip_global_norm", suite.schedule().clipNorm());
+        } else {
+            b.putNull("update_clip_global_norm");
+        }
+        return b;
     }
 
     static ArrayNode tuningJson(List<Tuner.Result> tuning) {
@@ -320,6 +339,11 @@ public final class SuiteRunner {
         if (Files.isRegularFile(f)) {
             try {
                 JsonNode old = JSON.readTree(f.toFile());
+                if (old.path("format_version").asInt(0) < FORMAT_VERSION) {
+                    throw new IllegalArgumentException(out + " holds an evaluation made under older rules (constant-lr "
+                            + "baselines, divergence at one loss above the factor); use another --out directory (or "
+                            + "delete it)");
+                }
                 if (!sameSuite(old.path("suite"), evaluation.get("suite")) || !sameLearned(old, evaluation)) {
                     throw new IllegalArgumentException(out + " holds an evaluation of another suite or other learned "
                             + "optimizers; use another --out directory (or delete it)");
@@ -337,7 +361,7 @@ public final class SuiteRunner {
 
     private static boolean sameSuite(JsonNode a, JsonNode b) {
         try {
-            return Suites.bind(a, "evaluation.json").equals(Suites.bind(b, "suite"));
+            return Suites.bindRecorded(a, "evaluation.json").equals(Suites.bind(b, "suite"));
         } catch (IllegalArgumentException e) {
             return false;
         }
@@ -371,7 +395,7 @@ public final class SuiteRunner {
         } catch (IOException | ClassCastException e) {
             throw new IllegalArgumentException("cannot read " + f + ": " + e.getMessage(), e);
         }
-        SuiteConfig suite = Suites.bind(ev.get("suite"), f.toString());
+        SuiteConfig suite = Suites.bindRecorded(ev.get("suite"), f.toString());
         List<EvalOptimizer> opts = new ArrayList<>();
         for (JsonNode o : ev.path("optimizers")) {
             Parametrization p = Parametrization.parse(o.get("parametrization").asText());

@@ -21,8 +21,9 @@ import java.util.List;
 
 /**
  * Tunes a baseline's learning rate once on the base task over a log-spaced grid (the paper's protocol, scaled down:
- * the learning rate only, β = (0.9, 0.999)). Results are cached on disk, keyed by everything they depend on, and
- * reused by later evaluations.
+ * the learning rate only, β = (0.9, 0.999)), each grid point run with the suite's baseline schedule over the tuning's
+ * own horizon ({@code tuning.steps}). Results are cached on disk, keyed by everything they depend on (the schedule,
+ * and the version of the divergence rule, included), and reused by later evaluations.
  */
 public final class Tuner {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,14 +41,15 @@ public final class Tuner {
 
     public static Result tune(String baseline, SuiteConfig suite, Path cacheDir, Path dataDir, Parallel par) {
         SuiteConfig.Tuning t = suite.tuning();
-        EvalOptimizer probe = EvalOptimizer.baseline(baseline, 1e-3, t.weightDecay());
+        EvalOptimizer probe = EvalOptimizer.baseline(baseline, 1e-3, t.weightDecay(), suite.schedule());
         TaskSpec base = suite.base().spec(probe.param(), 0);
         ObjectNode key = JSON.createObjectNode();
         key.put("baseline", baseline);
         key.put("task", base.toString());
         key.set("tuning", JSON.valueToTree(t));
         key.put("divergence_factor", suite.divergenceFactor());
-        key.put("version", 1);
+        key.put("baseline_schedule", suite.schedule().key());
+        key.put("version", 2); // 2: baseline schedules; divergence = mean of the last 20 losses
         String hash = sha256(key.toString()).substring(0, 16);
         Path file = cacheDir.resolve(baseline + "-" + hash + ".json");
         if (Files.isRegularFile(file)) {
@@ -72,7 +74,8 @@ public final class Tuner {
             double lr = lrs.get(i / t.seeds().size());
             long seed = t.seeds().get(i % t.seeds().size());
             Task task = Task.build(base.withSeed(seed), data);
-            Training.Result r = Training.run(task, EvalOptimizer.baseline(baseline, lr, t.weightDecay()).factory(),
+            Training.Result r = Training.run(task,
+                    EvalOptimizer.baseline(baseline, lr, t.weightDecay(), suite.schedule()).factory(),
                     new Training.Options(t.steps(), suite.divergenceFactor(), false), null, par);
             finals[i] = r.diverged() ? Double.NaN
                     : RunResult.smoothedAt(r.losses(), t.steps(), false, r.losses().length);

@@ -17,13 +17,17 @@ import java.util.List;
  *                         no other
  * @param steps            inner steps per run (a variant may override it)
  * @param baselines        hand-designed optimizers to compare: {@code adamw} (SP) and {@code muadam} (μP)
- * @param divergenceFactor a run stops and counts as diverged when its loss exceeds this multiple of its first loss
- *                         (or is not finite)
+ * @param baselineSchedule their learning-rate schedule and update clipping: {@code warmup_cosine} (the default: the
+ *                         μLO paper's, see {@link BaselineSchedule}) or {@code constant}
+ * @param divergenceFactor a run stops and counts as diverged when the mean of its last 20 minibatch losses exceeds
+ *                         this multiple of its first loss, or a loss is not finite
+ *                         ({@link io.lopt.optimizees.tasks.Divergence})
  * @param ranksAt          fractions of each run's horizon at which optimizers are ranked (paper: 20%, 60%, 100%)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record SuiteConfig(String name, String description, String axis, BaseTask base, int steps, List<Long> seeds,
-        List<Variant> tasks, List<String> baselines, Tuning tuning, double divergenceFactor, List<Double> ranksAt) {
+        List<Variant> tasks, List<String> baselines, String baselineSchedule, Tuning tuning, double divergenceFactor,
+        List<Double> ranksAt) {
 
     public static final List<String> AXES = List.of("width", "depth", "steps", "dataset");
     public static final List<String> BASELINES = List.of("adamw", "muadam");
@@ -40,6 +44,12 @@ public record SuiteConfig(String name, String description, String axis, BaseTask
         for (String b : baselines) {
             require(BASELINES.contains(b), "unknown baseline '" + b + "' (known: " + BASELINES + ")");
         }
+        try {
+            baselineSchedule = (baselineSchedule == null ? BaselineSchedule.WARMUP_COSINE
+                    : BaselineSchedule.parse(baselineSchedule)).key();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("baseline_schedule: " + e.getMessage(), e);
+        }
         require(tuning != null, "tuning must be given");
         require(divergenceFactor > 1, "divergence_factor must be above 1, got " + divergenceFactor);
         require(ranksAt != null && !ranksAt.isEmpty(), "ranks_at must list at least one fraction");
@@ -52,6 +62,17 @@ public record SuiteConfig(String name, String description, String axis, BaseTask
         for (Variant v : tasks) {
             v.spec(base, param(Parametrization.MUP), 0); // validates
         }
+    }
+
+    /** The baselines' schedule (and clipping). */
+    public BaselineSchedule schedule() {
+        return BaselineSchedule.parse(baselineSchedule);
+    }
+
+    /** This suite with another schedule for the baselines. */
+    public SuiteConfig withBaselineSchedule(BaselineSchedule s) {
+        return new SuiteConfig(name, description, axis, base, steps, seeds, tasks, baselines, s.key(), tuning,
+                divergenceFactor, ranksAt);
     }
 
     static void require(boolean ok, String message) {

@@ -68,6 +68,19 @@ public final class Suites {
         }
     }
 
+    /**
+     * A suite as an evaluation recorded it in its {@code evaluation.json}: one recorded before suites had a
+     * {@code baseline_schedule} ran its baselines at a constant learning rate, and is read so.
+     */
+    public static SuiteConfig bindRecorded(JsonNode tree, String source) {
+        if (tree instanceof com.fasterxml.jackson.databind.node.ObjectNode o && !o.has("baseline_schedule")) {
+            com.fasterxml.jackson.databind.node.ObjectNode c = o.deepCopy();
+            c.put("baseline_schedule", BaselineSchedule.CONSTANT.key());
+            return bind(c, source);
+        }
+        return bind(tree, source);
+    }
+
     public static JsonNode toTree(SuiteConfig s) {
         return YAML.valueToTree(s);
     }

@@ -9,8 +9,9 @@ import java.util.List;
 
 /**
  * Trains one task with one optimizer for a number of steps, recording the training minibatch loss of every step
- * (at the pre-update parameters). Optionally stops at divergence: a non-finite loss, or a loss above
- * {@code divergenceFactor} times the first step's loss.
+ * (at the pre-update parameters). Stops at divergence ({@link Divergence}): a non-finite loss or, when
+ * {@code divergenceFactor > 0}, a mean of the last {@value Divergence#WINDOW} losses above {@code divergenceFactor}
+ * times the first step's loss.
  */
 public final class Training {
     private Training() {
@@ -18,8 +19,8 @@ public final class Training {
 
     /**
      * @param steps            number of optimizer steps
-     * @param divergenceFactor stop when the loss exceeds this multiple of the initial loss (≤ 0: never stop early,
-     *                         except on a non-finite loss)
+     * @param divergenceFactor stop when the mean of the last {@value Divergence#WINDOW} losses exceeds this multiple
+     *                         of the initial loss (≤ 0: never stop early, except on a non-finite loss)
      * @param evaluate         evaluate train/test loss and accuracy at the end
      */
     public record Options(long steps, double divergenceFactor, boolean evaluate) {
@@ -53,7 +54,7 @@ public final class Training {
         Optimizer opt = factory.create(task.specs(), o.steps());
         Task.Workspace ws = task.newWorkspace();
         float[] losses = new float[(int) Math.min(Integer.MAX_VALUE - 8, o.steps())];
-        double first = Double.NaN;
+        Divergence divergence = new Divergence(o.divergenceFactor());
         boolean diverged = false;
         long t = 0;
         long start = System.nanoTime();
@@ -63,10 +64,7 @@ public final class Training {
             if (listener != null) {
                 listener.onStep(t, loss);
             }
-            if (t == 0) {
-                first = loss;
-            }
-            if (!Double.isFinite(loss) || (o.divergenceFactor() > 0 && loss > o.divergenceFactor() * first)) {
+            if (divergence.observe(loss)) {
                 diverged = true;
                 t++;
                 break;
