@@ -43,7 +43,7 @@ class TrendsTest {
         List<EvalOptimizer> opts = List.of(
                 new EvalOptimizer("mulo", "μLO", "small_fc_lopt", Parametrization.MUP, null, "a", "x", null),
                 new EvalOptimizer("sp-lo", "SP LO", "small_fc_lopt", Parametrization.SP, null, "b", "y", null),
-                EvalOptimizer.baseline("muadam", 0.1, 0));
+                EvalOptimizer.baseline("muadam", 0.1, 0, io.lopt.evaluation.suites.BaselineSchedule.WARMUP_COSINE));
         Analysis a = new Analysis(new SuiteRunner.Outcome(s, opts, List.of(), runs, null));
         List<String> lines = new Trends(a).lines();
         String text = String.join("\n", lines);
