@@ -14,7 +14,7 @@ import java.util.List;
 
 /** The built-in evaluation suites (YAML resources next to this class) and user suite files. */
 public final class Suites {
-    public static final List<String> NAMES = List.of("width", "depth", "horizon", "shift", "quick");
+    public static final List<String> NAMES = List.of("width", "depth", "horizon", "horizon-long", "shift", "quick");
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
