@@ -50,12 +50,26 @@ public final class MetaTrainCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions device = new DeviceOptions();
 
+    /** The run directory's lock, held until the command ends. */
+    private RunLock lock;
+
     @Override
     public Integer call() {
+        try {
+            return metaTrain();
+        } finally {
+            if (lock != null) {
+                lock.close();
+            }
+        }
+    }
+
+    private Integer metaTrain() {
         Parallel par = common.parallel();
         MetaTrainingRun run;
         var problems = device.problems();
         if (target.resume != null) {
+            lock = RunLock.acquire(target.resume, "meta-train", false);
             run = MetaTrainingRun.resume(target.resume, common.dataDir, par, msg -> System.err.println("lopt: " + msg),
                     problems);
         } else {
@@ -66,6 +80,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
             if (seed != null) {
                 cfg = cfg.withSeed(seed);
             }
+            lock = RunLock.acquire(target.out, "meta-train", true);
             run = MetaTrainingRun.create(target.out, cfg, force, common.dataDir, par, problems);
         }
         MetaTrainConfig cfg = run.trainer().config();
