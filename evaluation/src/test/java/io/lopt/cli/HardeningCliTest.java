@@ -77,4 +77,41 @@ class HardeningCliTest {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
     }
+
+    /** A meta-training configuration that runs in a moment (synthetic data, one estimator of 2 pairs). */
+    Path tinyConfig(int outerSteps) throws IOException {
+        Path cfg = dir.resolve("tiny.yaml");
+        Files.writeString(cfg, """
+                name: tiny
+                seed: 1
+                outer_steps: %d
+                optimizer: {kind: small_fc_lopt, hidden_sizes: [32, 32], step_mult: 0.01, exp_mult: 0.001, mup: true}
+                pes: {pairs: 2, sigma: 0.01, truncation: 3, min_horizon: 6, max_horizon: 12}
+                tasks:
+                  - {datasets: [synthetic], resolutions: [4], widths: [8], depths: [1], param: mup, batch: 16}
+                outer: {lr: 0.003, final_lr: 0.001, warmup: 1, cosine_steps: 1, beta1: 0.9, beta2: 0.999,
+                        eps: 1.0e-8, weight_decay: 1.0e-4, clip_norm: 1.0}
+                checkpoint_every: 100
+                keep_states: 1
+                """.formatted(outerSteps));
+        return cfg;
+    }
+
+    @Test
+    void resumeRefusesConfigAndSeedAndHonoursOuterSteps() throws Exception {
+        Path run = dir.resolve("run");
+        String[] r = LoptCliTest.run("meta-train", "--config", tinyConfig(2).toString(), "--out", run.toString(),
+                "--threads", "1");
+        assertEquals("0", r[0], r[1] + r[2]);
+        assertOneLineError(LoptCliTest.run("meta-train", "--resume", run.toString(), "--config", "quick"),
+                "--config cannot change a run being resumed");
+        assertOneLineError(LoptCliTest.run("meta-train", "--resume", run.toString(), "--seed", "4"),
+                "--seed cannot change a run being resumed");
+        assertOneLineError(LoptCliTest.run("meta-train", "--resume", run.toString(), "--outer-steps", "1"),
+                "to 1 outer steps: it has done 2 already");
+        r = LoptCliTest.run("meta-train", "--resume", run.toString(), "--outer-steps", "3", "--threads", "1");
+        assertEquals("0", r[0], r[1] + r[2]);
+        assertTrue(r[1].contains("tiny: 3 outer steps") && r[2].contains("run at final_lr 0.001"), r[1] + r[2]);
+        assertEquals(3, Files.readAllLines(run.resolve("metrics.jsonl")).size());
+    }
 }
