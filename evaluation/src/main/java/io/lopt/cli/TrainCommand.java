@@ -51,7 +51,7 @@ public final class TrainCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         Parallel par = common.parallel();
         Training.Result r;
-        try (BufferedWriter w = Files.newBufferedWriter(out); ProgressBar bar = new ProgressBar("train", steps)) {
+        try (BufferedWriter w = openCurve(out); ProgressBar bar = new ProgressBar("train", steps)) {
             r = Training.run(t, factory, new Training.Options(steps, 0, true), (s, loss) -> {
                 ObjectNode line = json.createObjectNode();
                 line.put("step", s);
@@ -73,5 +73,23 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "final test  loss %.4f  accuracy %.2f%%%n", r.test().loss(), 100 * r.test().accuracy());
         System.out.printf(Locale.ROOT, "%.2f ms/step; loss curve: %s%n", 1e3 * r.secondsPerStep(), out);
         return 0;
+    }
+
+    /** Opens the loss-curve file, or says in one line why it cannot be written. */
+    static BufferedWriter openCurve(Path out) {
+        String why;
+        Path parent = out.toAbsolutePath().getParent();
+        if (Files.isDirectory(out)) {
+            why = "it is a directory (give a file name)";
+        } else if (parent != null && !Files.isDirectory(parent)) {
+            why = "directory " + parent + " does not exist";
+        } else {
+            try {
+                return Files.newBufferedWriter(out);
+            } catch (IOException e) {
+                why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
+            }
+        }
+        throw new Lopt.UserError("cannot write the loss curve to " + out + ": " + why);
     }
 }

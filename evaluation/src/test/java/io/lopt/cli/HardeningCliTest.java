@@ -114,4 +114,14 @@ class HardeningCliTest {
         assertTrue(r[1].contains("tiny: 3 outer steps") && r[2].contains("run at final_lr 0.001"), r[1] + r[2]);
         assertEquals(3, Files.readAllLines(run.resolve("metrics.jsonl")).size());
     }
+
+    @Test
+    void aCurveThatCannotBeWrittenIsOneLine() throws Exception {
+        String task = "dataset=synthetic,res=4,width=8,depth=1,batch=8";
+        Path missing = dir.resolve("no-such-dir").resolve("c.jsonl");
+        assertOneLineError(LoptCliTest.run("train", "--task", task, "--steps", "2", "--curve", missing.toString()),
+                "cannot write the loss curve to " + missing + ": directory " + missing.getParent() + " does not exist");
+        assertOneLineError(LoptCliTest.run("train", "--task", task, "--steps", "2", "--curve", dir.toString()),
+                "cannot write the loss curve to " + dir + ": it is a directory");
+    }
 }
