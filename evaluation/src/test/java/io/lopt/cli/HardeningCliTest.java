@@ -124,4 +124,16 @@ class HardeningCliTest {
         assertOneLineError(LoptCliTest.run("train", "--task", task, "--steps", "2", "--curve", dir.toString()),
                 "cannot write the loss curve to " + dir + ": it is a directory");
     }
+
+    @Test
+    void strictConfigurationErrorsAreOneLineAndLeaveNothing() throws Exception {
+        Path cfg = dir.resolve("dup.yaml");
+        Files.writeString(cfg, "preset: quick\nouter_steps: 5\nouter_steps: 6\n");
+        Path run = dir.resolve("run");
+        assertOneLineError(LoptCliTest.run("meta-train", "--config", cfg.toString(), "--out", run.toString()),
+                "Duplicate field 'outer_steps'");
+        assertTrue(!Files.exists(run), "no run directory");
+        assertOneLineError(LoptCliTest.run("train", "--task", "dataset=synthetic,width=8,width=16", "--steps", "1"),
+                "task spec key 'width' is given twice");
+    }
 }
