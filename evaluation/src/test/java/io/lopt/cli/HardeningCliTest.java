@@ -136,4 +136,17 @@ class HardeningCliTest {
         assertOneLineError(LoptCliTest.run("train", "--task", "dataset=synthetic,width=8,width=16", "--steps", "1"),
                 "task spec key 'width' is given twice");
     }
+
+    @Test
+    void inspectRefusesAHugeFileWithABadHeaderAtOnce() throws Exception {
+        Path f = dir.resolve("sparse.safetensors");
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+            raf.setLength(2_000_000_000L); // 2 GB of zeros, sparse: header length 0
+        }
+        long t0 = System.nanoTime();
+        String[] r = LoptCliTest.run("checkpoint", "inspect", f.toString());
+        assertEquals("1", r[0], r[1] + r[2]);
+        assertTrue(r[1].contains("DAMAGED (CORRUPT): " + f + ": absurd header length 0"), r[1]);
+        assertTrue(System.nanoTime() - t0 < 3_000_000_000L, "refused without reading the file");
+    }
 }
