@@ -149,4 +149,41 @@ class HardeningCliTest {
         assertTrue(r[1].contains("DAMAGED (CORRUPT): " + f + ": absurd header length 0"), r[1]);
         assertTrue(System.nanoTime() - t0 < 3_000_000_000L, "refused without reading the file");
     }
+
+    @Test
+    void aDamagedRunFileIsNamedByReportAndRedoneByEvaluate() throws Exception {
+        Path suite = dir.resolve("suite.yaml");
+        Files.writeString(suite, """
+                name: mini
+                axis: width
+                base: {dataset: synthetic, res: 4, width: 8, depth: 1, batch: 16}
+                steps: 12
+                seeds: [0, 1]
+                tasks: [{width: 8}]
+                baselines: [muadam]
+                tuning: {steps: 12, seeds: [0], lr_min: 1.0e-3, lr_max: 1.0e-3, lr_count: 1, weight_decay: 0}
+                divergence_factor: 2.0
+                ranks_at: [1.0]
+                """);
+        Path out = dir.resolve("eval");
+        String[] evaluate = {"evaluate", "--suite", suite.toString(), "--out", out.toString(), "--tuning-cache",
+            dir.resolve("cache").toString(), "--threads", "1"};
+        String[] r = LoptCliTest.run(evaluate);
+        assertEquals("0", r[0], r[1] + r[2]);
+        Path run = out.resolve("runs").resolve("synth4-w8-d1").resolve("muadam").resolve("seed-0.json");
+        String good = Files.readString(run);
+        Files.writeString(run, good.substring(0, good.length() / 2));
+
+        r = LoptCliTest.run("report", out.toString());
+        assertEquals("0", r[0], r[1] + r[2]);
+        assertTrue(r[2].startsWith("lopt: skipped damaged run file " + run + " (Unexpected end-of-input"), r[2]);
+        assertTrue(r[1].contains("(1 runs)"), r[1]);
+
+        r = LoptCliTest.run(evaluate);
+        assertEquals("0", r[0], r[1] + r[2]);
+        assertTrue(r[1].contains("damaged run file " + run + " (Unexpected end-of-input"), r[1]);
+        assertTrue(r[1].contains("): running it again"), r[1]);
+        assertEquals(12, new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.toFile()).get("losses").size(),
+                "run again");
+    }
 }
