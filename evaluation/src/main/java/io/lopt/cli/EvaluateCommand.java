@@ -58,6 +58,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     /** Runs a suite with a progress bar, writes the report, prints the summary; returns the report's path. */
     static Path evaluate(SuiteConfig s, List<Path> los, Path out, Path cache, Path dataDir, Parallel par,
             SuiteRunner.BatchBackend backend) {
+        io.lopt.evaluation.runs.SuiteMemory.check(s, los.size(), par.threads());
         try (RunLock lock = RunLock.acquire(out, "evaluate", true)) {
             return evaluateLocked(s, los, out, cache, dataDir, par, backend);
         }

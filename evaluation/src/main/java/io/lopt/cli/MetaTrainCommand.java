@@ -92,6 +92,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
             if (seed != null) {
                 cfg = cfg.withSeed(seed);
             }
+            io.lopt.metatrain.MetaTrainMemory.check(cfg, par.threads()); // before the lock creates the directory
             lock = RunLock.acquire(target.out, "meta-train", true);
             run = MetaTrainingRun.create(target.out, cfg, force, common.dataDir, par, problems);
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lopt.kernels.Parallel;
 import io.lopt.optim.OptimizerFactory;
+import io.lopt.optimizees.tasks.MemoryEstimate;
 import io.lopt.optimizees.tasks.Task;
 import io.lopt.optimizees.tasks.TaskSpec;
 import io.lopt.optimizees.tasks.Training;
@@ -43,6 +44,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         TaskSpec spec = TaskSpec.parse(task);
+        if (steps > Training.MAX_STEPS) {
+            throw new Lopt.UserError("--steps " + steps + " is more than a loss curve can hold (at most "
+                    + Training.MAX_STEPS + ")");
+        }
+        MemoryEstimate.require(MemoryEstimate.trainingBytes(spec, optimizer.stateFloats())
+                + MemoryEstimate.curveBytes(steps) + MemoryEstimate.datasetBytes(java.util.List.of(spec)),
+                "training " + spec.label() + " for " + steps + " steps", "make it smaller (width, depth, batch, --steps)");
         Task t = Task.build(spec, common.dataDir);
         OptimizerFactory factory = optimizer.factory(spec.param());
         Path out = curve != null ? curve : Path.of("train-" + spec.label() + "-" + optimizer.label() + ".jsonl");

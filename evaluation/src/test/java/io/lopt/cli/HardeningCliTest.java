@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -150,21 +151,24 @@ class HardeningCliTest {
         assertTrue(System.nanoTime() - t0 < 3_000_000_000L, "refused without reading the file");
     }
 
+    /** A suite of two runs on the synthetic family (one muadam run per seed). */
+    static final String EVAL_SUITE = """
+            name: mini
+            axis: width
+            base: {dataset: synthetic, res: 4, width: 8, depth: 1, batch: 16}
+            steps: 12
+            seeds: [0, 1]
+            tasks: [{width: 8}]
+            baselines: [muadam]
+            tuning: {steps: 12, seeds: [0], lr_min: 1.0e-3, lr_max: 1.0e-3, lr_count: 1, weight_decay: 0}
+            divergence_factor: 2.0
+            ranks_at: [1.0]
+            """;
+
     @Test
     void aDamagedRunFileIsNamedByReportAndRedoneByEvaluate() throws Exception {
         Path suite = dir.resolve("suite.yaml");
-        Files.writeString(suite, """
-                name: mini
-                axis: width
-                base: {dataset: synthetic, res: 4, width: 8, depth: 1, batch: 16}
-                steps: 12
-                seeds: [0, 1]
-                tasks: [{width: 8}]
-                baselines: [muadam]
-                tuning: {steps: 12, seeds: [0], lr_min: 1.0e-3, lr_max: 1.0e-3, lr_count: 1, weight_decay: 0}
-                divergence_factor: 2.0
-                ranks_at: [1.0]
-                """);
+        Files.writeString(suite, EVAL_SUITE);
         Path out = dir.resolve("eval");
         String[] evaluate = {"evaluate", "--suite", suite.toString(), "--out", out.toString(), "--tuning-cache",
             dir.resolve("cache").toString(), "--threads", "1"};
@@ -185,5 +189,36 @@ class HardeningCliTest {
         assertTrue(r[1].contains("): running it again"), r[1]);
         assertEquals(12, new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.toFile()).get("losses").size(),
                 "run again");
+    }
+
+    @Test
+    void sizesThatCannotFitAreRefusedAtOnceLeavingNothing() throws Exception {
+        String[] r = LoptCliTest.run("train", "--task", "dataset=synthetic,res=4,width=8,depth=1", "--steps",
+                "99999999999", "--curve", dir.resolve("c.jsonl").toString());
+        assertOneLineError(r, "--steps 99999999999 is more than a loss curve can hold (at most 2147483639)");
+        assertTrue(!Files.exists(dir.resolve("c.jsonl")));
+
+        // 8e8 parameters: 13 GiB with gradients and Adam's moments (the tests run with -Xmx4g)
+        Assumptions.assumeTrue(Runtime.getRuntime().maxMemory() < 12L << 30, "a heap this size could hold it");
+        r = LoptCliTest.run("train", "--task", "width=20000,res=8,depth=3", "--steps", "10", "--curve",
+                dir.resolve("c.jsonl").toString());
+        assertOneLineError(r, "training fmnist8-w20000-d3-mup for 10 steps needs about ");
+        assertTrue(r[2].contains("of memory, but this JVM may use at most ") && r[2].contains("(Runtime.maxMemory)")
+                && (r[2].contains("LOPT_JAVA_OPTS=-Xmx") || r[2].contains("more than this machine's")), r[2]);
+
+        Path cfg = dir.resolve("big.yaml");
+        Files.writeString(cfg, "preset: quick\npes: {pairs: 100000000}\n");
+        Path run = dir.resolve("run");
+        r = LoptCliTest.run("meta-train", "--config", cfg.toString(), "--out", run.toString());
+        assertOneLineError(r, "meta-training quick (1 estimator(s) x 100000000 pairs) needs about ");
+        assertTrue(r[2].contains(" TiB of memory"), r[2]);
+        assertTrue(!Files.exists(run), "a refused meta-train leaves no run directory");
+
+        Path suite = dir.resolve("wide.yaml");
+        Files.writeString(suite, EVAL_SUITE.replace("tasks: [{width: 8}]", "tasks: [{width: 8}, {width: 20000, depth: 3}]"));
+        Path out = dir.resolve("eval");
+        r = LoptCliTest.run("evaluate", "--suite", suite.toString(), "--out", out.toString(), "--threads", "1");
+        assertOneLineError(r, "evaluating suite mini with 1 thread(s) needs about ");
+        assertTrue(!Files.exists(out), "a refused evaluation leaves no directory");
     }
 }

@@ -62,6 +62,7 @@ public final class MetaTrainingRun {
     /** Starts a new run in {@code dir} whose inner problems come from {@code problems} (a device backend). */
     public static MetaTrainingRun create(Path dir, MetaTrainConfig config, boolean force, Path dataDir, Parallel par,
             MetaTrainer.ProblemFactory problems) {
+        MetaTrainMemory.check(config, par.threads());
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + " exists and is not a directory");
         }
@@ -117,6 +118,7 @@ public final class MetaTrainingRun {
         if (outerSteps != null) {
             config = config.withOuterStepsSameSchedule(outerSteps);
         }
+        MetaTrainMemory.check(config, par.threads());
         MetaTrainer t = new MetaTrainer(config, dataDir, par, problems);
         StateCheckpoint s = StateCheckpoint.latest(dir, e -> log.accept("skipping damaged state: " + e.getMessage()));
         if (s == null) {
