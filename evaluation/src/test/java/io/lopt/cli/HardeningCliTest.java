@@ -136,6 +136,12 @@ class HardeningCliTest {
         assertTrue(!Files.exists(run), "no run directory");
         assertOneLineError(LoptCliTest.run("train", "--task", "dataset=synthetic,width=8,width=16", "--steps", "1"),
                 "task spec key 'width' is given twice");
+        // a message that quotes a line break (found by ConfigFuzzTest) is still one line
+        Files.writeString(cfg, "{\"preset\": \"quick\", \"optimizer\": {\"b\\nc\": 1}}");
+        assertOneLineError(LoptCliTest.run("meta-train", "--config", cfg.toString(), "--out", run.toString()),
+                "unknown key 'optimizer.b\\nc'");
+        assertOneLineError(LoptCliTest.run("train", "--task", "width=6\n4", "--steps", "1"),
+                "task spec key 'width' needs an integer, got '6\\n4'");
     }
 
     @Test
