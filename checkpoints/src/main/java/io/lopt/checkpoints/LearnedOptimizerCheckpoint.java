@@ -100,7 +100,7 @@ public record LearnedOptimizerCheckpoint(String optimizer, ObjectNode config, fl
 
     /** Reads and fully validates a checkpoint file. */
     public static LearnedOptimizerCheckpoint read(Path file) {
-        return parse(Safetensors.readFile(file), file);
+        return parse(Safetensors.readSafetensors(file), file);
     }
 
     /** Parses and validates checkpoint bytes ({@code file} names them in errors). */

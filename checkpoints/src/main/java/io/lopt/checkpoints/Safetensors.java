@@ -100,7 +100,29 @@ public final class Safetensors {
 
     /** Reads and validates a file. */
     public static Contents read(Path file) {
-        return parse(readFile(file), file);
+        return parse(readSafetensors(file), file);
+    }
+
+    /**
+     * The bytes of a safetensors file, its header length checked against its size first: a damaged or foreign file
+     * (say, 2 GB of zeros) is refused without being read.
+     */
+    static byte[] readSafetensors(Path file) {
+        if (Files.isRegularFile(file)) {
+            try (var ch = java.nio.channels.FileChannel.open(file)) {
+                long size = ch.size();
+                ByteBuffer head = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+                while (head.hasRemaining() && ch.read(head) >= 0) {
+                    // the 8-byte header length
+                }
+                if (!head.hasRemaining()) {
+                    checkHeaderLength(head.getLong(0), size - 8, file);
+                }
+            } catch (IOException e) {
+                throw new CheckpointException(CheckpointException.Kind.IO, file, "cannot read: " + e.getMessage(), e);
+            }
+        }
+        return readFile(file);
     }
 
     /** The bytes of a file, with the errors every checkpoint reader gives (not found, not a file, too large, I/O). */
@@ -131,14 +153,7 @@ public final class Safetensors {
                     + " bytes: a safetensors file starts with an 8-byte header length");
         }
         long hlen = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        if (hlen < 2 || hlen > MAX_HEADER) {
-            throw new CheckpointException(CheckpointException.Kind.CORRUPT, source, "absurd header length " + hlen
-                    + " (not a safetensors file, or damaged)");
-        }
-        if (8 + hlen > bytes.length) {
-            throw new CheckpointException(CheckpointException.Kind.TRUNCATED, source, "header of " + hlen
-                    + " bytes announced, but the file has only " + (bytes.length - 8) + " bytes after the length");
-        }
+        checkHeaderLength(hlen, bytes.length - 8, source);
         JsonNode header;
         try {
             header = JSON.readTree(new String(bytes, 8, (int) hlen, StandardCharsets.UTF_8));
@@ -240,6 +255,18 @@ public final class Safetensors {
             tensors.add(new Tensor(en.name, en.dtype, en.shape, data));
         }
         return new Contents(tensors, meta);
+    }
+
+    /** Refuses a header length that is absurd or longer than the {@code available} bytes after it. */
+    static void checkHeaderLength(long hlen, long available, Path source) {
+        if (hlen < 2 || hlen > MAX_HEADER) {
+            throw new CheckpointException(CheckpointException.Kind.CORRUPT, source, "absurd header length " + hlen
+                    + " (not a safetensors file, or damaged)");
+        }
+        if (hlen > available) {
+            throw new CheckpointException(CheckpointException.Kind.TRUNCATED, source, "header of " + hlen
+                    + " bytes announced, but the file has only " + available + " bytes after the length");
+        }
     }
 
     static CheckpointException corrupt(Path source, String msg) {

@@ -72,7 +72,7 @@ public record StateCheckpoint(long step, ObjectNode meta, List<Tensor> tensors) 
     }
 
     public static StateCheckpoint read(Path file) {
-        return parse(Safetensors.readFile(file), file);
+        return parse(Safetensors.readSafetensors(file), file);
     }
 
     public static StateCheckpoint parse(byte[] bytes, Path file) {

@@ -45,7 +45,7 @@ public final class BenchCommand implements Runnable {
             if (rows < 1 || cols < 1 || steps < 1) {
                 throw new IllegalArgumentException("--rows, --cols and --steps must be positive");
             }
-            Parallel par = threads == null ? Parallel.common() : Parallel.of(threads);
+            Parallel par = threads == null ? Parallel.common() : Parallel.of(CommonOptions.checkThreads(threads));
             ParamSpec s = ParamSpec.mup("w", new int[] {rows, cols}, Role.HIDDEN, rows, 1.0);
             LoptConfig cfg = LoptConfig.mulo();
             Optimizer opt = new SmallFcLopt(cfg, MetaParameters.of(cfg).init(1), SmallFcLopt.Implementation.FUSED, par)

@@ -20,6 +20,15 @@ public final class CommonOptions {
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         }
-        return Parallel.of(threads);
+        return Parallel.of(checkThreads(threads));
+    }
+
+    /** Refuses more threads than {@link Parallel#maxThreads()}: each one is an OS thread. */
+    static int checkThreads(int threads) {
+        if (threads > Parallel.maxThreads()) {
+            throw new IllegalArgumentException("--threads " + threads + " is more than " + Parallel.THREADS_PER_PROCESSOR
+                    + " per available processor (at most " + Parallel.maxThreads() + " here)");
+        }
+        return threads;
     }
 }

@@ -70,6 +70,14 @@ public final class EvaluateCommand implements Callable<Integer> {
     /** Runs a suite with a progress bar, writes the report, prints the summary; returns the report's path. */
     static Path evaluate(SuiteConfig s, List<String> los, Path out, Path cache, Path dataDir, Parallel par,
             SuiteRunner.BatchBackend backend) {
+        io.lopt.evaluation.runs.SuiteMemory.check(s, los.size(), par.threads());
+        try (RunLock lock = RunLock.acquire(out, "evaluate", true)) {
+            return evaluateLocked(s, los, out, cache, dataDir, par, backend);
+        }
+    }
+
+    private static Path evaluateLocked(SuiteConfig s, List<Path> los, Path out, Path cache, Path dataDir, Parallel par,
+            SuiteRunner.BatchBackend backend) {
         System.out.println("evaluating suite " + s.name() + " -> " + out);
         SuiteRunner.Outcome outcome;
         ProgressBar[] bar = {null};

@@ -23,7 +23,7 @@ public final class Lopt implements Runnable {
                     || ex instanceof io.lopt.optimizees.datasets.DatasetException || ex instanceof UserError
                     || ex instanceof java.io.UncheckedIOException
                     || ex instanceof io.lopt.checkpoints.CheckpointException) {
-                cmd.getErr().println("lopt: " + ex.getMessage());
+                cmd.getErr().println("lopt: " + oneLine(ex.getMessage()));
                 return 2;
             }
             throw ex;
@@ -34,6 +34,26 @@ public final class Lopt implements Runnable {
     @Override
     public void run() {
         new CommandLine(this).usage(System.out);
+    }
+
+    /**
+     * A message on one line: line breaks and other control characters (say, in a key or a task string the message
+     * quotes) are shown as escapes: {@code \n}, {@code \r}, {@code \t}, others as a Java unicode escape.
+     */
+    static String oneLine(String message) {
+        if (message == null) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder(message.length());
+        for (char c : message.toCharArray()) {
+            switch (c) {
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> sb.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            }
+        }
+        return sb.toString();
     }
 
     /** An error in what the user asked for; printed as one line without a stack trace. */

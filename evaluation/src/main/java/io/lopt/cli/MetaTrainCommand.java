@@ -13,7 +13,9 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code lopt meta-train}: meta-trains a learned optimizer with truncated PES. */
 @Command(name = "meta-train", mixinStandardHelpOptions = true,
@@ -35,7 +37,9 @@ public final class MetaTrainCommand implements Callable<Integer> {
             description = "A preset (quick, mulo-s, mulo-m, lo-s, lo-m) or a YAML/JSON file (default ${DEFAULT-VALUE}).")
     String config;
 
-    @Option(names = "--outer-steps", description = "Override the number of outer steps.")
+    @Option(names = "--outer-steps", description = "Override the number of outer steps (a new run fits its cosine "
+            + "schedule to it; with --resume it extends or shortens the run and the schedule stays: steps past it run "
+            + "at final_lr).")
     Integer outerSteps;
 
     @Option(names = "--seed", description = "Override the seed.")
@@ -50,14 +54,36 @@ public final class MetaTrainCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions device = new DeviceOptions();
 
+    @Spec
+    CommandSpec spec;
+
+    /** The run directory's lock, held until the command ends. */
+    private RunLock lock;
+
     @Override
     public Integer call() {
+        try {
+            return metaTrain();
+        } finally {
+            if (lock != null) {
+                lock.close();
+            }
+        }
+    }
+
+    private Integer metaTrain() {
         Parallel par = common.parallel();
         MetaTrainingRun run;
         var problems = device.problems();
         if (target.resume != null) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--config") || seed != null) {
+                throw new Lopt.UserError((seed != null ? "--seed" : "--config") + " cannot change a run being resumed "
+                        + "(its configuration is " + target.resume.resolve(MetaTrainingRun.CONFIG) + "); start a new run "
+                        + "with --out instead");
+            }
+            lock = RunLock.acquire(target.resume, "meta-train", false);
             run = MetaTrainingRun.resume(target.resume, common.dataDir, par, msg -> System.err.println("lopt: " + msg),
-                    problems);
+                    problems, outerSteps);
         } else {
             MetaTrainConfig cfg = Presets.load(config);
             if (outerSteps != null) {
@@ -66,6 +92,8 @@ public final class MetaTrainCommand implements Callable<Integer> {
             if (seed != null) {
                 cfg = cfg.withSeed(seed);
             }
+            io.lopt.metatrain.MetaTrainMemory.check(cfg, par.threads()); // before the lock creates the directory
+            lock = RunLock.acquire(target.out, "meta-train", true);
             run = MetaTrainingRun.create(target.out, cfg, force, common.dataDir, par, problems);
         }
         MetaTrainConfig cfg = run.trainer().config();

@@ -44,6 +44,15 @@ public final class OptimizerOptions {
         return lo != null ? "lo" : name.trim().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /** Floats of optimizer state per parameter, for memory estimates. */
+    int stateFloats() {
+        return switch (label()) {
+            case "sgd" -> 1;
+            case "adam", "adamw", "muadam" -> io.lopt.optimizees.tasks.MemoryEstimate.ADAM_STATE_FLOATS;
+            default -> io.lopt.optimizees.tasks.MemoryEstimate.LEARNED_STATE_FLOATS;
+        };
+    }
+
     OptimizerFactory factory(Parametrization param) {
         String n = lo != null ? "lo" : name.trim().toLowerCase(java.util.Locale.ROOT);
         if (n.equals("lo")) {

@@ -35,6 +35,12 @@ public final class QuickstartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        try (RunLock lock = RunLock.acquire(out, "quickstart", true)) {
+            return quickstart();
+        }
+    }
+
+    private Integer quickstart() {
         long t0 = System.nanoTime();
         Parallel par = common.parallel();
         Path mulo = metaTrain("quick", out.resolve("meta-mulo"), par);
@@ -48,6 +54,12 @@ public final class QuickstartCommand implements Callable<Integer> {
     }
 
     private Path metaTrain(String preset, Path dir, Parallel par) {
+        try (RunLock lock = RunLock.acquire(dir, "quickstart", true)) {
+            return metaTrainLocked(preset, dir, par);
+        }
+    }
+
+    private Path metaTrainLocked(String preset, Path dir, Parallel par) {
         MetaTrainingRun run;
         var problems = device.problems();
         if (Files.isRegularFile(dir.resolve(MetaTrainingRun.CONFIG))) {

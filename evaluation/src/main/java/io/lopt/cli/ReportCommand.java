@@ -17,7 +17,8 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SuiteRunner.Outcome o = SuiteRunner.reload(dir);
+        SuiteRunner.Outcome o = SuiteRunner.reload(dir, msg -> System.err.println("lopt: " + msg
+                + "; lopt evaluate with the same suite, checkpoints and --out runs it again"));
         if (o.runs().isEmpty()) {
             throw new Lopt.UserError(dir + " has no finished runs yet");
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lopt.kernels.Parallel;
 import io.lopt.optim.OptimizerFactory;
+import io.lopt.optimizees.tasks.MemoryEstimate;
 import io.lopt.optimizees.tasks.Task;
 import io.lopt.optimizees.tasks.TaskSpec;
 import io.lopt.optimizees.tasks.Training;
@@ -43,6 +44,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         TaskSpec spec = TaskSpec.parse(task);
+        if (steps > Training.MAX_STEPS) {
+            throw new Lopt.UserError("--steps " + steps + " is more than a loss curve can hold (at most "
+                    + Training.MAX_STEPS + ")");
+        }
+        MemoryEstimate.require(MemoryEstimate.trainingBytes(spec, optimizer.stateFloats())
+                + MemoryEstimate.curveBytes(steps) + MemoryEstimate.datasetBytes(java.util.List.of(spec)),
+                "training " + spec.label() + " for " + steps + " steps", "make it smaller (width, depth, batch, --steps)");
         Task t = Task.build(spec, common.dataDir);
         OptimizerFactory factory = optimizer.factory(spec.param());
         Path out = curve != null ? curve : Path.of("train-" + spec.label() + "-" + optimizer.label() + ".jsonl");
@@ -51,7 +59,7 @@ public final class TrainCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         Parallel par = common.parallel();
         Training.Result r;
-        try (BufferedWriter w = Files.newBufferedWriter(out); ProgressBar bar = new ProgressBar("train", steps)) {
+        try (BufferedWriter w = openCurve(out); ProgressBar bar = new ProgressBar("train", steps)) {
             r = Training.run(t, factory, new Training.Options(steps, 0, true), (s, loss) -> {
                 ObjectNode line = json.createObjectNode();
                 line.put("step", s);
@@ -73,5 +81,23 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "final test  loss %.4f  accuracy %.2f%%%n", r.test().loss(), 100 * r.test().accuracy());
         System.out.printf(Locale.ROOT, "%.2f ms/step; loss curve: %s%n", 1e3 * r.secondsPerStep(), out);
         return 0;
+    }
+
+    /** Opens the loss-curve file, or says in one line why it cannot be written. */
+    static BufferedWriter openCurve(Path out) {
+        String why;
+        Path parent = out.toAbsolutePath().getParent();
+        if (Files.isDirectory(out)) {
+            why = "it is a directory (give a file name)";
+        } else if (parent != null && !Files.isDirectory(parent)) {
+            why = "directory " + parent + " does not exist";
+        } else {
+            try {
+                return Files.newBufferedWriter(out);
+            } catch (IOException e) {
+                why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
+            }
+        }
+        throw new Lopt.UserError("cannot write the loss curve to " + out + ": " + why);
     }
 }

@@ -18,6 +18,8 @@ import java.util.function.IntConsumer;
 public final class Parallel implements AutoCloseable {
     private static final Parallel SERIAL = new Parallel(1);
     private static final long SPIN_NANOS = 200_000;
+    /** See {@link #maxThreads()}. */
+    public static final int THREADS_PER_PROCESSOR = 4;
     private static final ThreadLocal<Boolean> IN_JOB = ThreadLocal.withInitial(() -> false);
     private static volatile Parallel common;
 
@@ -111,6 +113,15 @@ public final class Parallel implements AutoCloseable {
         return threads == 1 ? SERIAL : new Parallel(threads);
     }
 
+    /**
+     * The most threads lopt's command line and {@code LOPT_THREADS} accept: {@value #THREADS_PER_PROCESSOR} per
+     * available processor. Every thread is an OS thread; far more than the cores only costs memory and switching, and
+     * a typo (100000) would take the machine down.
+     */
+    public static int maxThreads() {
+        return THREADS_PER_PROCESSOR * Runtime.getRuntime().availableProcessors();
+    }
+
     /** Runs everything on the calling thread. */
     public static Parallel serial() {
         return SERIAL;
@@ -142,8 +153,12 @@ public final class Parallel implements AutoCloseable {
         if (p != null && !p.isBlank()) {
             try {
                 int n = Integer.parseInt(p.trim());
-                if (n >= 1) {
+                if (n >= 1 && n <= maxThreads()) {
                     return n;
+                }
+                if (n > maxThreads()) {
+                    throw new IllegalArgumentException("lopt.threads / LOPT_THREADS is " + n + ", more than "
+                            + THREADS_PER_PROCESSOR + " per available processor (at most " + maxThreads() + " here)");
                 }
             } catch (NumberFormatException ignored) {
                 // reported below

@@ -2,6 +2,7 @@ package io.lopt.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
@@ -28,5 +29,23 @@ class ParallelTest {
             }));
         }
         assertThrows(IllegalArgumentException.class, () -> Parallel.of(0));
+    }
+
+    @Test
+    void loptThreadsIsCappedAtFourPerProcessor() {
+        String old = System.getProperty("lopt.threads");
+        try {
+            System.setProperty("lopt.threads", String.valueOf(Parallel.maxThreads()));
+            assertEquals(Parallel.maxThreads(), Parallel.defaultThreads());
+            System.setProperty("lopt.threads", String.valueOf(Parallel.maxThreads() + 1));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Parallel::defaultThreads);
+            assertTrue(e.getMessage().contains("more than 4 per available processor"), e.getMessage());
+        } finally {
+            if (old == null) {
+                System.clearProperty("lopt.threads");
+            } else {
+                System.setProperty("lopt.threads", old);
+            }
+        }
     }
 }

@@ -153,11 +153,15 @@ public final class MetaTrainer {
         return new StateCheckpoint(step, meta, tensors);
     }
 
-    /** Restores a state written by {@link #state()} for the same configuration. */
+    /**
+     * Restores a state written by {@link #state()} for the same configuration; only the number of outer steps may
+     * differ (a run extended or shortened on resume).
+     */
     public void restore(StateCheckpoint s) {
         JsonNode meta = s.meta();
         JsonNode cfg = meta.get("config");
-        if (cfg == null || !Presets.fromTree(cfg, "state").equals(config)) {
+        if (cfg == null
+                || !Presets.fromTree(cfg, "state").withOuterStepsSameSchedule(config.outerSteps()).equals(config)) {
             throw new CheckpointException(CheckpointException.Kind.MISMATCH, null,
                     "the state was written by a run with another configuration");
         }

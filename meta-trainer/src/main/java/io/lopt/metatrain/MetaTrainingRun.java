@@ -62,6 +62,7 @@ public final class MetaTrainingRun {
     /** Starts a new run in {@code dir} whose inner problems come from {@code problems} (a device backend). */
     public static MetaTrainingRun create(Path dir, MetaTrainConfig config, boolean force, Path dataDir, Parallel par,
             MetaTrainer.ProblemFactory problems) {
+        MetaTrainMemory.check(config, par.threads());
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + " exists and is not a directory");
         }
@@ -98,18 +99,50 @@ public final class MetaTrainingRun {
     /** Continues a run with inner problems from {@code problems}; the state is the same whatever the backend. */
     public static MetaTrainingRun resume(Path dir, Path dataDir, Parallel par, java.util.function.Consumer<String> log,
             MetaTrainer.ProblemFactory problems) {
+        return resume(dir, dataDir, par, log, problems, null);
+    }
+
+    /**
+     * Continues a run, changing its number of outer steps to {@code outerSteps} unless that is null: a finished run
+     * can be extended. The outer schedule stays the one of the run's configuration ({@code cosine_steps} unchanged),
+     * so the state resumes bit-exactly and the added steps run at the schedule's {@code final_lr} once its cosine is
+     * over; {@code config.json} records the new number. Fewer steps than the run has done are refused.
+     */
+    public static MetaTrainingRun resume(Path dir, Path dataDir, Parallel par, java.util.function.Consumer<String> log,
+            MetaTrainer.ProblemFactory problems, Integer outerSteps) {
         Path cfgFile = dir.resolve(CONFIG);
         if (!Files.isRegularFile(cfgFile)) {
             throw new IllegalArgumentException(dir + " is not a meta-training run directory (no " + CONFIG + ")");
         }
         MetaTrainConfig config = Presets.load(cfgFile.toString());
+        if (outerSteps != null) {
+            config = config.withOuterStepsSameSchedule(outerSteps);
+        }
+        MetaTrainMemory.check(config, par.threads());
         MetaTrainer t = new MetaTrainer(config, dataDir, par, problems);
         StateCheckpoint s = StateCheckpoint.latest(dir, e -> log.accept("skipping damaged state: " + e.getMessage()));
         if (s == null) {
             log.accept("no state checkpoint in " + dir + ": starting from outer step 0");
         } else {
             t.restore(s);
+            if (outerSteps != null && t.stepsDone() > outerSteps) {
+                throw new IllegalArgumentException("cannot set " + dir + " to " + outerSteps + " outer steps: it has done "
+                        + t.stepsDone() + " already");
+            }
             log.accept("resuming " + dir + " at outer step " + t.stepsDone());
+        }
+        if (outerSteps != null) {
+            MetaTrainConfig.OuterSpec o = config.outer();
+            if (outerSteps > o.warmup() + o.cosineSteps()) {
+                log.accept("outer_steps set to " + outerSteps + "; the outer learning-rate schedule is unchanged, so the "
+                        + "steps after " + (o.warmup() + o.cosineSteps()) + " (warmup + cosine_steps) run at final_lr "
+                        + o.finalLr());
+            }
+            try {
+                AtomicFiles.write(cfgFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(Presets.toTree(config)));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + cfgFile + ": " + e.getMessage(), e);
+            }
         }
         truncateMetrics(dir.resolve(METRICS), t.stepsDone());
         return new MetaTrainingRun(dir, t);

@@ -123,7 +123,8 @@ public final class SuiteRunner {
         List<Planned> plan = plan(suite, opts, out);
         List<Planned> todo = new ArrayList<>();
         for (Planned p : plan) {
-            if (load(p.file) == null) {
+            if (load(p.file, why -> listener.onMessage("damaged run file " + p.file + " (" + why
+                    + "): running it again")) == null) {
                 todo.add(p);
             }
         }
@@ -243,13 +244,19 @@ public final class SuiteRunner {
     }
 
     static RunResult load(Path f) {
+        return load(f, why -> { });
+    }
+
+    /** A finished run's result, or null when it has none yet or its file is damaged (then {@code damaged} says why). */
+    static RunResult load(Path f, java.util.function.Consumer<String> damaged) {
         if (!Files.isRegularFile(f)) {
             return null;
         }
         try {
             return JSON.readValue(f.toFile(), RunResult.class);
         } catch (IOException e) {
-            return null; // a damaged result is simply run again
+            damaged.accept(io.lopt.metatrain.config.StrictYaml.describe(e));
+            return null;
         }
     }
 
@@ -385,6 +392,14 @@ public final class SuiteRunner {
 
     /** Reloads a finished (or partial) evaluation from its directory, for {@code lopt report}. */
     public static Outcome reload(Path out) {
+        return reload(out, message -> { });
+    }
+
+    /**
+     * Reloads an evaluation; each damaged run file is left out and reported to {@code skipped} with its path and the
+     * reason.
+     */
+    public static Outcome reload(Path out, java.util.function.Consumer<String> skipped) {
         Path f = out.resolve(EVALUATION);
         if (!Files.isRegularFile(f)) {
             throw new IllegalArgumentException(out + " is not an evaluation directory (no " + EVALUATION + ")");
@@ -415,7 +430,7 @@ public final class SuiteRunner {
         }
         List<RunResult> runs = new ArrayList<>();
         for (Planned p : plan(suite, opts, out)) {
-            RunResult r = load(p.file);
+            RunResult r = load(p.file, why -> skipped.accept("skipped damaged run file " + p.file + " (" + why + ")"));
             if (r != null) {
                 runs.add(r);
             }

@@ -1,11 +1,9 @@
 package io.lopt.evaluation.suites;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -15,10 +13,7 @@ import java.util.List;
 /** The built-in evaluation suites (YAML resources next to this class) and user suite files. */
 public final class Suites {
     public static final List<String> NAMES = List.of("width", "depth", "horizon", "horizon-long", "shift", "quick");
-    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    static final ObjectMapper YAML = io.lopt.metatrain.config.StrictYaml.mapper();
 
     private Suites() {
     }
@@ -44,7 +39,8 @@ public final class Suites {
             try {
                 tree = YAML.readTree(Files.readString(p));
             } catch (IOException e) {
-                throw new IllegalArgumentException(p + ": not valid YAML/JSON: " + e.getMessage(), e);
+                throw new IllegalArgumentException(p + ": not valid YAML/JSON: "
+                        + io.lopt.metatrain.config.StrictYaml.describe(e), e);
             }
         }
         return bind(tree, source);
@@ -57,6 +53,10 @@ public final class Suites {
             throw new IllegalArgumentException(source + ": unknown key '" + e.getPropertyName() + "' (known: "
                     + e.getKnownPropertyIds() + ")", e);
         } catch (JsonMappingException e) {
+            if (io.lopt.metatrain.config.StrictYaml.typeMismatch(e) != null) {
+                throw new IllegalArgumentException(source + ": invalid suite: "
+                        + io.lopt.metatrain.config.StrictYaml.typeMismatch(e), e);
+            }
             Throwable c = e;
             while (c.getCause() != null && !(c instanceof IllegalArgumentException)) {
                 c = c.getCause();

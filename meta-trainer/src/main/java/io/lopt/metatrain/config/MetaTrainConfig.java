@@ -53,6 +53,15 @@ public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerS
                 outer.withCosineSteps(Math.max(0, steps - outer.warmup())), checkpointEvery, keepStates);
     }
 
+    /**
+     * The same run with another number of outer steps and the same outer schedule ({@code cosine_steps} unchanged),
+     * as for extending a run on resume: the steps it shares with this configuration are identical, and steps beyond
+     * the warmup + cosine_steps of the schedule run at {@code final_lr}.
+     */
+    public MetaTrainConfig withOuterStepsSameSchedule(int steps) {
+        return new MetaTrainConfig(name, seed, steps, optimizer, pes, tasks, outer, checkpointEvery, keepStates);
+    }
+
     public MetaTrainConfig withSeed(long s) {
         return new MetaTrainConfig(name, s, outerSteps, optimizer, pes, tasks, outer, checkpointEvery, keepStates);
     }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -22,11 +21,8 @@ import java.util.Map;
 public final class Presets {
     /** The presets, in the order the README lists them. */
     public static final List<String> NAMES = List.of("quick", "quick-sp", "mulo", "lo", "mulo-s", "mulo-m", "lo-s", "lo-m", "velo-s", "mu-velo-s");
-    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    static final ObjectMapper YAML = StrictYaml.mapper()
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
 
     private Presets() {
     }
@@ -45,7 +41,7 @@ public final class Presets {
         try {
             tree = YAML.readTree(Files.readString(p));
         } catch (IOException e) {
-            throw new IllegalArgumentException(p + ": not valid YAML/JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException(p + ": not valid YAML/JSON: " + StrictYaml.describe(e), e);
         }
         return fromTree(tree, p.toString());
     }
@@ -100,6 +96,9 @@ public final class Presets {
             throw new IllegalArgumentException(source + ": unknown key '" + e.getPropertyName() + "' at "
                     + path(e) + " (known: " + e.getKnownPropertyIds() + ")", e);
         } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+            if (StrictYaml.typeMismatch(e) != null) {
+                throw new IllegalArgumentException(source + ": invalid configuration: " + StrictYaml.typeMismatch(e), e);
+            }
             Throwable c = e;
             while (c.getCause() != null && !(c instanceof IllegalArgumentException)) {
                 c = c.getCause();

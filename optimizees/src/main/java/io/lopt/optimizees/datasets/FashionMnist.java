@@ -27,8 +27,16 @@ public final class FashionMnist {
     private FashionMnist() {
     }
 
-    /** The directory that holds the files: the first of dataDir, $LOPT_FASHION_MNIST_DIR, /usr/share/... that has them. */
+    /**
+     * The directory that holds the files: dataDir if given, else $LOPT_FASHION_MNIST_DIR if set, else /usr/share/...;
+     * a place the user named must hold them (it is never silently replaced by the system copy).
+     */
     public static Path locate(Path dataDir) {
+        return locate(dataDir, System.getenv(ENV));
+    }
+
+    /** {@link #locate(Path)} with the environment variable's value given (for tests). */
+    static Path locate(Path dataDir, String env) {
         StringBuilder tried = new StringBuilder();
         if (dataDir != null) {
             if (hasFiles(dataDir)) {
@@ -37,13 +45,13 @@ public final class FashionMnist {
             throw new DatasetException("Fashion-MNIST IDX files not found in --data-dir " + dataDir + " (expected "
                     + String.join(", ", FILES) + ", optionally .gz)");
         }
-        String env = System.getenv(ENV);
         if (env != null && !env.isBlank()) {
             Path p = Path.of(env);
             if (hasFiles(p)) {
                 return p;
             }
-            tried.append(p).append(" ($").append(ENV).append("), ");
+            throw new DatasetException("Fashion-MNIST IDX files not found in $" + ENV + " = " + p + " (expected "
+                    + String.join(", ", FILES) + ", optionally .gz); fix or unset $" + ENV);
         }
         Path def = Path.of(DEFAULT_DIR);
         if (hasFiles(def)) {

@@ -14,7 +14,8 @@ import java.util.Map;
  * defaults of {@link #DEFAULT}.
  *
  * @param dataset    {@code fashion-mnist} or {@code synthetic}
- * @param resolution image side (8, 14 or 28 for Fashion-MNIST); for {@code synthetic} the input has res² features
+ * @param resolution image side (8, 14 or 28 for Fashion-MNIST, area-averaged from 28); for {@code synthetic} the
+ *                   input has res² features (1 to 64)
  */
 public record TaskSpec(String dataset, int resolution, int width, int depth, Parametrization param, int batchSize,
         long seed) {
@@ -35,9 +36,8 @@ public record TaskSpec(String dataset, int resolution, int width, int depth, Par
         if (!dataset.equals(FASHION_MNIST) && !dataset.equals(SYNTHETIC)) {
             throw new IllegalArgumentException("unknown dataset '" + dataset + "' (expected fashion-mnist or synthetic)");
         }
-        if (dataset.equals(FASHION_MNIST) && (resolution < 1 || resolution > 28)) {
-            throw new IllegalArgumentException("Fashion-MNIST resolution must be in [1, 28] (8, 14 and 28 are usual), got "
-                    + resolution);
+        if (dataset.equals(FASHION_MNIST) && resolution != 8 && resolution != 14 && resolution != 28) {
+            throw new IllegalArgumentException("Fashion-MNIST resolution must be in {8, 14, 28}, got " + resolution);
         }
         if (dataset.equals(SYNTHETIC) && (resolution < 1 || resolution > 64)) {
             throw new IllegalArgumentException("synthetic resolution must be in [1, 64], got " + resolution);
@@ -79,7 +79,9 @@ public record TaskSpec(String dataset, int resolution, int width, int depth, Par
                     throw new IllegalArgumentException("unknown task spec key '" + k + "' (known: dataset, res, width, "
                             + "depth, param, batch, seed)");
                 }
-                kv.put(k, p.substring(eq + 1).trim());
+                if (kv.put(k, p.substring(eq + 1).trim()) != null) {
+                    throw new IllegalArgumentException("task spec key '" + k + "' is given twice (in '" + text + "')");
+                }
             }
         }
         return new TaskSpec(kv.getOrDefault("dataset", defaults.dataset),

@@ -28,8 +28,15 @@ public final class Training {
             if (steps < 1) {
                 throw new IllegalArgumentException("number of steps must be at least 1, got " + steps);
             }
+            if (steps > MAX_STEPS) {
+                throw new IllegalArgumentException("number of steps must be at most " + MAX_STEPS
+                        + " (the loss curve holds one float per step in a Java array), got " + steps);
+            }
         }
     }
+
+    /** The most steps a run can record: the largest Java array. */
+    public static final long MAX_STEPS = Integer.MAX_VALUE - 8;
 
     /** Called after every step with the step index (0-based) and its loss. */
     @FunctionalInterface
@@ -53,7 +60,7 @@ public final class Training {
         List<Parameter> params = task.init();
         Optimizer opt = factory.create(task.specs(), o.steps());
         Task.Workspace ws = task.newWorkspace();
-        float[] losses = new float[(int) Math.min(Integer.MAX_VALUE - 8, o.steps())];
+        float[] losses = new float[(int) o.steps()];
         Divergence divergence = new Divergence(o.divergenceFactor());
         boolean diverged = false;
         long t = 0;

@@ -1,0 +1,48 @@
+package io.lopt.metatrain.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Values are not truncated, converted from strings or silently overridden by a repeated key; errors name the key. */
+class StrictConfigTest {
+    @TempDir
+    Path dir;
+
+    String error(String yaml) throws Exception {
+        Path f = dir.resolve("c.yaml");
+        Files.writeString(f, yaml);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Presets.load(f.toString()));
+        String m = e.getMessage();
+        assertFalse(m.contains("\n"), "one line: " + m);
+        return m;
+    }
+
+    static void assertContains(String fragment, String message) {
+        assertTrue(message.contains(fragment), "'" + message + "' should contain '" + fragment + "'");
+    }
+
+    @Test
+    void fractionsStringsAndRepeatedKeysAreRejectedByName() throws Exception {
+        assertContains("outer_steps must be an integer, got 5.9", error("preset: quick\nouter_steps: 5.9\n"));
+        assertContains("outer_steps must be an integer, got the string \"6\"", error("preset: quick\nouter_steps: \"6\"\n"));
+        assertContains("pes.pairs must be an integer, got 2.5", error("preset: quick\npes: {pairs: 2.5}\n"));
+        assertContains("pes.sigma must be a number, got the string \"0.01\"",
+                error("preset: quick\npes: {sigma: \"0.01\"}\n"));
+        assertContains("Duplicate field 'outer_steps'", error("preset: quick\nouter_steps: 5\nouter_steps: 6\n"));
+        assertContains("Duplicate field 'pairs'", error("preset: quick\npes: {pairs: 2, pairs: 3}\n"));
+        assertContains("Duplicate field 'outer_steps'",
+                error("{\"preset\": \"quick\", \"outer_steps\": 5, \"outer_steps\": 6}"));
+        assertContains("Fashion-MNIST resolution must be in {8, 14, 28}, got 7", error("preset: quick\ntasks: "
+                + "[{datasets: [fashion-mnist], resolutions: [7], widths: [8], depths: [1], param: mup, batch: 8}]\n"));
+        Path f = dir.resolve("ok.yaml");
+        Files.writeString(f, "preset: quick\nouter_steps: 6\nouter: {lr: 1}\n");
+        assertEquals(6, Presets.load(f.toString()).outerSteps(), "an integer is still a valid number");
+    }
+}
