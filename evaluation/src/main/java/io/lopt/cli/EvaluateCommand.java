@@ -76,7 +76,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
     }
 
-    private static Path evaluateLocked(SuiteConfig s, List<Path> los, Path out, Path cache, Path dataDir, Parallel par,
+    private static Path evaluateLocked(SuiteConfig s, List<String> los, Path out, Path cache, Path dataDir, Parallel par,
             SuiteRunner.BatchBackend backend) {
         System.out.println("evaluating suite " + s.name() + " -> " + out);
         SuiteRunner.Outcome outcome;
