@@ -96,7 +96,9 @@ public final class PretrainedAddCommand implements Callable<Integer> {
             lines.addAll(HeadlineResults.of(d, c.sha256()));
         }
         lines.addAll(results);
-        boolean kept = lines.isEmpty() && old != null && replace && !old.results().isEmpty();
+        // results belong to a checkpoint: keep the old ones only when the checkpoint is the same one
+        boolean sameCheckpoint = old != null && old.checkpointSha256().equals(c.sha256());
+        boolean kept = lines.isEmpty() && sameCheckpoint && replace && !old.results().isEmpty();
         if (kept) {
             lines.addAll(old.results());
         }
@@ -116,7 +118,9 @@ public final class PretrainedAddCommand implements Callable<Integer> {
                 + folder.resolve(entry.file()));
         System.out.println("  SHA-256 " + entry.sha256() + ", " + PretrainedCommand.madeBy(origin));
         System.out.println("  regenerate: " + cmd);
-        System.out.println("  " + lines.size() + " result line(s)" + (kept ? " (kept from the replaced entry)" : ""));
+        System.out.println("  " + lines.size() + " result line(s)" + (kept ? " (kept from the replaced entry)"
+                : old != null && !sameCheckpoint && !old.results().isEmpty() && lines.isEmpty()
+                ? " (the replaced entry's results were for another checkpoint: dropped; add --suite-results)" : ""));
         System.out.println("the next build ships it (./lopt rebuilds itself on its next use); check it with "
                 + "./mvnw -B -q test -pl pretrained -am");
         return 0;

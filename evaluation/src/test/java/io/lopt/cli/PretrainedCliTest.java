@@ -125,10 +125,17 @@ class PretrainedCliTest {
         assertEquals("0", r[0], r[2]);
         e = PretrainedFolder.read(res).get("x");
         assertEquals("d", e.description(), "--replace keeps the description");
-        assertEquals(List.of("row 1"), e.results(), "and the results when none are given");
+        assertEquals(List.of(), e.results(), "but not results measured on another checkpoint");
+        assertTrue(r[1].contains("results were for another checkpoint: dropped"), r[1]);
         assertEquals("hand-made 2", e.origin().source());
         assertFalse(e.origin().machine().isBlank());
         assertNull(e.origin().wallTimeSeconds(), "not in a run directory: unknown");
+        run("pretrained", "add", "x", ck2.toString(), "--dir", res.toString(), "--command", "c", "--replace",
+                "--result", "row 2");
+        r = run("pretrained", "add", "x", ck2.toString(), "--dir", res.toString(), "--command", "c", "--replace");
+        assertEquals("0", r[0], r[2]);
+        assertEquals(List.of("row 2"), PretrainedFolder.read(res).get("x").results(),
+                "the same checkpoint again keeps its results when none are given");
 
         r = run("pretrained", "add", "y", ck.toString(), "--dir", dir.resolve("none").toString(), "--description", "d");
         assertEquals("2", r[0]);
