@@ -2,14 +2,12 @@ package io.lopt.checkpoints;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,10 +26,13 @@ class SafetensorsHeaderTest {
 
     @Test
     void aLargeFileWithABadHeaderLengthIsRefusedWithoutReadingIt() throws Exception {
-        Path zeros = sparse(dir.resolve("zeros.safetensors"), 2_000_000_000L, 0);
-        Path huge = sparse(dir.resolve("huge.safetensors"), 2_000_000_000L, 1L << 40);
+        // 3 GB (sparse): more than a Java array holds, so a reader that loads the file before checking the header
+        // dies with an OutOfMemoryError instead of the CheckpointException asserted here (no wall-clock assertion:
+        // this machine is shared and noisy)
+        Path zeros = sparse(dir.resolve("zeros.safetensors"), 3_000_000_000L, 0);
+        Path huge = sparse(dir.resolve("huge.safetensors"), 3_000_000_000L, 1L << 40);
         Path longer = sparse(dir.resolve("longer.safetensors"), 1000, 5000);
-        assertTimeoutPreemptively(Duration.ofSeconds(3), () -> {
+        {
             CheckpointException e = assertThrows(CheckpointException.class, () -> Safetensors.read(zeros));
             assertEquals(CheckpointException.Kind.CORRUPT, e.kind());
             assertTrue(e.getMessage().contains("absurd header length 0"), e.getMessage());
@@ -41,7 +42,7 @@ class SafetensorsHeaderTest {
                     assertThrows(CheckpointException.class, () -> LearnedOptimizerCheckpoint.read(zeros)).kind());
             assertEquals(CheckpointException.Kind.CORRUPT,
                     assertThrows(CheckpointException.class, () -> StateCheckpoint.read(zeros)).kind());
-        });
+        }
         CheckpointException e = assertThrows(CheckpointException.class, () -> Safetensors.read(longer));
         assertEquals(CheckpointException.Kind.TRUNCATED, e.kind());
         assertTrue(e.getMessage().contains("header of 5000 bytes announced, but the file has only 992 bytes"),
