@@ -157,6 +157,19 @@ public final class Analysis {
         return runsOfTask(task).get(0).steps();
     }
 
+    /** The optimizer with the lowest mean final loss on a task among those with no diverged seed, or null. */
+    public String best(String task) {
+        String best = null;
+        double bestLoss = Double.POSITIVE_INFINITY;
+        for (Cell c : cells.get(task).values()) {
+            if (c.diverged() == 0 && c.finalLoss().n() > 0 && c.finalLoss().mean() < bestLoss) {
+                bestLoss = c.finalLoss().mean();
+                best = c.optimizer();
+            }
+        }
+        return best;
+    }
+
     public EvalOptimizer optimizer(String id) {
         for (EvalOptimizer o : optimizers) {
             if (o.id().equals(id)) {

@@ -184,14 +184,8 @@ public final class Report {
     public List<String> winners() {
         List<String> out = new ArrayList<>();
         for (String t : a.tasks) {
-            String best = null;
-            double bestLoss = Double.POSITIVE_INFINITY;
-            for (Analysis.Cell c : a.cells.get(t).values()) {
-                if (c.diverged() == 0 && c.finalLoss().n() > 0 && c.finalLoss().mean() < bestLoss) {
-                    bestLoss = c.finalLoss().mean();
-                    best = c.optimizer();
-                }
-            }
+            String best = a.best(t);
+            double bestLoss = best == null ? Double.NaN : a.cells.get(t).get(best).finalLoss().mean();
             StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-28s ", t));
             sb.append(best == null ? "every optimizer diverged" : String.format(Locale.ROOT, "best: %-8s %.4f",
                     a.optimizer(best).display(), bestLoss));

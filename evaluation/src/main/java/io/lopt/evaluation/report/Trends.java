@@ -44,7 +44,7 @@ public final class Trends {
                 row.append("   ").append(verdict(o.id(), first, last, g.getKey()));
                 out.add(row.toString());
             }
-            String best = bestAt(last);
+            String best = a.best(last);
             out.add("  best at " + g.getKey() + " " + a.axisValue(last, g.getKey()) + ": "
                     + (best == null ? "none (every optimizer diverged)" : a.optimizer(best).display()));
         }
@@ -94,17 +94,5 @@ public final class Trends {
 
     private static double square(double x) {
         return Double.isFinite(x) ? x * x : 0;
-    }
-
-    private String bestAt(String task) {
-        String best = null;
-        double bestLoss = Double.POSITIVE_INFINITY;
-        for (Analysis.Cell c : a.cells.get(task).values()) {
-            if (c.diverged() == 0 && c.finalLoss().n() > 0 && c.finalLoss().mean() < bestLoss) {
-                bestLoss = c.finalLoss().mean();
-                best = c.optimizer();
-            }
-        }
-        return best;
     }
 }
