@@ -44,6 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 8, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Dai.djl.offline=true", "-Xmx8g"})
 public class LoStepBenchmark {
+    /** matrixN or mlpN (see {@link #specs}); the smoke test runs a small one. */
     @Param({"matrix1024", "mlp1024"})
     String target;
 
@@ -62,9 +63,7 @@ public class LoStepBenchmark {
     @Setup(Level.Trial)
     public void setup() {
         par = Parallel.of(threads);
-        specs = target.equals("matrix1024")
-                ? List.of(ParamSpec.mup("w", new int[] {1024, 1024}, Role.HIDDEN, 1024, 1.0))
-                : new Mlp(784, 1024, 3, 10, Parametrization.MUP).specs();
+        specs = specs(target);
         params = new ArrayList<>();
         grads = new ArrayList<>();
         Rng rng = new Rng(1);
@@ -83,6 +82,18 @@ public class LoStepBenchmark {
         VeloConfig vc = VeloConfig.muVelo();
         velo = new Velo(vc, vc.initialTheta(3), Velo.Implementation.FUSED, par).create(specs, 1000);
         djl = new DjlLoStep(cfg, theta, specs, threads);
+    }
+
+    /** {@code matrixN}: one N×N hidden matrix; {@code mlpN}: every tensor of a width-N, depth-3 MLP on 28×28 inputs. */
+    static List<ParamSpec> specs(String target) {
+        if (target.startsWith("matrix")) {
+            int n = Integer.parseInt(target.substring("matrix".length()));
+            return List.of(ParamSpec.mup("w", new int[] {n, n}, Role.HIDDEN, n, 1.0));
+        }
+        if (target.startsWith("mlp")) {
+            return new Mlp(784, Integer.parseInt(target.substring("mlp".length())), 3, 10, Parametrization.MUP).specs();
+        }
+        throw new IllegalArgumentException("target: matrixN or mlpN, not " + target);
     }
 
     @TearDown(Level.Trial)
