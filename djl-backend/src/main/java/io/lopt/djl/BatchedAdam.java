@@ -52,23 +52,12 @@ final class BatchedAdam {
             return;
         }
         step++;
-        float b1 = (float) config.beta1();
-        float b2 = (float) config.beta2();
-        float c1 = (float) (1.0 / (1.0 - Math.pow(config.beta1(), step)));
-        float c2 = (float) (1.0 / (1.0 - Math.pow(config.beta2(), step)));
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             for (int t = 0; t < specs.size(); t++) {
                 float lr = (float) (config.lr() * (config.useUpdateScale() ? specs.get(t).updateScale() : 1.0));
-                NDArray g = grads[t];
-                NDArray mn = m[t].mul(b1).add(g.mul(1 - b1));
-                NDArray vn = v[t].mul(b2).add(g.square().mul(1 - b2));
-                NDArray upd = mn.mul(c1).div(vn.mul(c2).sqrt().add((float) config.eps()))
-                        .add(params[t].mul((float) config.weightDecay()));
-                NDArray pn = params[t].sub(upd.mul(lr));
-                replace(m, t, mn);
-                replace(v, t, vn);
-                replace(params, t, pn);
+                NDArray upd = direction(t, params[t], grads[t]);
+                replace(params, t, params[t].sub(upd.mul(lr)));
             }
         }
     }
@@ -77,24 +66,13 @@ final class BatchedAdam {
     private void transformedStep(NDArray[] params, NDArray[] grads) {
         double factor = schedule == null ? 1.0 : schedule.at(step);
         step++;
-        float b1 = (float) config.beta1();
-        float b2 = (float) config.beta2();
-        float c1 = (float) (1.0 / (1.0 - Math.pow(config.beta1(), step)));
-        float c2 = (float) (1.0 / (1.0 - Math.pow(config.beta2(), step)));
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray[] u = new NDArray[specs.size()];
             NDArray sumSquares = null;
             for (int t = 0; t < specs.size(); t++) {
                 double lr = config.lr() * (config.useUpdateScale() ? specs.get(t).updateScale() : 1.0) * factor;
-                NDArray g = grads[t];
-                NDArray mn = m[t].mul(b1).add(g.mul(1 - b1));
-                NDArray vn = v[t].mul(b2).add(g.square().mul(1 - b2));
-                NDArray upd = mn.mul(c1).div(vn.mul(c2).sqrt().add((float) config.eps()))
-                        .add(params[t].mul((float) config.weightDecay()));
-                u[t] = upd.mul((float) -lr);
-                replace(m, t, mn);
-                replace(v, t, vn);
+                u[t] = direction(t, params[t], grads[t]).mul((float) -lr);
                 if (clipNorm > 0) {
                     NDArray sq = u[t].square().sum(new int[] {1});
                     sumSquares = sumSquares == null ? sq : sumSquares.add(sq);
@@ -111,6 +89,24 @@ final class BatchedAdam {
                 replace(params, t, params[t].add(scale == null ? u[t] : u[t].mul(scale)));
             }
         }
+    }
+
+    /**
+     * Advances tensor t's moments with gradient g (at the step count {@link #step}, already incremented) and returns
+     * Adam's bias-corrected direction plus AdamW's decoupled weight decay: the update before the learning rate.
+     */
+    private NDArray direction(int t, NDArray param, NDArray g) {
+        float b1 = (float) config.beta1();
+        float b2 = (float) config.beta2();
+        float c1 = (float) (1.0 / (1.0 - Math.pow(config.beta1(), step)));
+        float c2 = (float) (1.0 / (1.0 - Math.pow(config.beta2(), step)));
+        NDArray mn = m[t].mul(b1).add(g.mul(1 - b1));
+        NDArray vn = v[t].mul(b2).add(g.square().mul(1 - b2));
+        NDArray upd = mn.mul(c1).div(vn.mul(c2).sqrt().add((float) config.eps()))
+                .add(param.mul((float) config.weightDecay()));
+        replace(m, t, mn);
+        replace(v, t, vn);
+        return upd;
     }
 
     private static void replace(NDArray[] a, int i, NDArray value) {
