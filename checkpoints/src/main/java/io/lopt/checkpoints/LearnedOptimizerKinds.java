@@ -189,11 +189,24 @@ public final class LearnedOptimizerKinds {
             o.put("step_mult", c.stepMult());
             o.put("exp_mult", c.expMult());
             o.put("mup", c.mup());
+            if (c.relativeTime()) {
+                o.put("time_reference", c.timeReference()); // absent: absolute time, as in files written before it
+            }
             return o;
         }
 
         @Override
         public LoptConfig fromJson(JsonNode o, Path file) {
+            long timeReference = 0;
+            if (o.has("time_reference")) {
+                if (!o.get("time_reference").isIntegralNumber() || o.get("time_reference").asLong() < 1) {
+                    throw Safetensors.corrupt(file, "time_reference must be a positive integer, got "
+                            + o.get("time_reference"));
+                }
+                timeReference = o.get("time_reference").asLong();
+                o = ((ObjectNode) o).deepCopy();
+                ((ObjectNode) o).remove("time_reference");
+            }
             checkKeys(o, KEYS, NAME, file);
             JsonNode hs = o.get("hidden_sizes");
             if (!hs.isArray()) {
@@ -211,7 +224,7 @@ public final class LearnedOptimizerKinds {
             }
             try {
                 return new LoptConfig(hidden, o.get("step_mult").asDouble(), o.get("exp_mult").asDouble(),
-                        o.get("mup").asBoolean());
+                        o.get("mup").asBoolean(), timeReference);
             } catch (IllegalArgumentException e) {
                 throw Safetensors.corrupt(file, "invalid small_fc_lopt configuration: " + e.getMessage());
             }

@@ -11,6 +11,7 @@ import io.lopt.optim.ParamSpec;
 import io.lopt.optim.lo.LoptConfig;
 import io.lopt.optim.lo.MetaParameters;
 import io.lopt.optim.lo.SmallFcLopt;
+import io.lopt.optim.lo.SmallFcLoptReference;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +23,6 @@ import java.util.Map;
  * particle can move between the CPU kernels and this backend.
  */
 final class BatchedSmallFcLopt {
-    private static final double[] TIME_SCALES = {1, 3, 10, 30, 100, 300, 1e3, 3e3, 1e4, 3e4, 1e5};
-
     private final LoptConfig config;
     private final MetaParameters layout;
     private final List<ParamSpec> specs;
@@ -32,6 +31,8 @@ final class BatchedSmallFcLopt {
     /** Per tensor: m1, m2, m3, v, then vrow1..3, vcol1..3 (matrices) or vfull1..3 (vectors). */
     private final NDArray[][] state;
     private final long[] steps;
+    /** Each particle's run length (read only when the time features are relative to it). */
+    private final long[] horizons;
     private final NDArray w1;
     private final NDArray b1;
     private final NDArray w2;
@@ -45,9 +46,10 @@ final class BatchedSmallFcLopt {
     /**
      * @param thetas one θ per particle
      * @param states the particles' exported CPU states (null entries: fresh, all zero)
+     * @param horizons each particle's run length in steps
      */
     BatchedSmallFcLopt(LoptConfig config, List<ParamSpec> specs, List<float[]> thetas, List<OptimizerState> states,
-            NDManager manager) {
+            long[] horizons, NDManager manager) {
         if (config.hiddenSizes().size() != 2) {
             throw new IllegalArgumentException("the DJL backend runs small_fc_lopt with two hidden layers (the paper's); got "
                     + config.hiddenSizes());
@@ -57,6 +59,13 @@ final class BatchedSmallFcLopt {
         this.specs = specs;
         this.particles = thetas.size();
         this.manager = manager;
+        if (horizons.length != particles) {
+            throw new IllegalArgumentException(horizons.length + " horizons for " + particles + " particles");
+        }
+        for (long h : horizons) {
+            config.clock(0, h); // a relative clock needs every horizon
+        }
+        this.horizons = horizons.clone();
         int size = layout.size();
         float[] all = new float[particles * size];
         float[] dec = new float[particles * 7];
@@ -158,9 +167,8 @@ final class BatchedSmallFcLopt {
     void step(NDArray[] params, NDArray[] grads) {
         float[] tf = new float[particles * MetaParameters.TIME_FEATURES];
         for (int p = 0; p < particles; p++) {
-            for (int i = 0; i < TIME_SCALES.length; i++) {
-                tf[p * TIME_SCALES.length + i] = (float) Math.tanh(steps[p] / TIME_SCALES[i] - 1.0);
-            }
+            float[] time = SmallFcLoptReference.timeFeatures(config.clock(steps[p], horizons[p]));
+            System.arraycopy(time, 0, tf, p * time.length, time.length);
         }
         // every intermediate array of the step is closed with the scope; what persists is unregistered from it
         try (NDScope scope = new NDScope()) {

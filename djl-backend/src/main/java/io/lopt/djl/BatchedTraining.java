@@ -68,8 +68,8 @@ final class BatchedTraining implements AutoCloseable {
         return manager;
     }
 
-    void useLearned(LoptConfig config, List<float[]> thetas, List<OptimizerState> states) {
-        lo = new BatchedSmallFcLopt(config, specs, thetas, states, manager);
+    void useLearned(LoptConfig config, List<float[]> thetas, List<OptimizerState> states, long[] horizons) {
+        lo = new BatchedSmallFcLopt(config, specs, thetas, states, horizons, manager);
     }
 
     void useAdam(Adam.Config config) {

@@ -62,8 +62,10 @@ public final class DjlTaskProblem extends TaskProblem {
         List<float[]> th = new ArrayList<>();
         List<OptimizerState> states = new ArrayList<>();
         long[] position = new long[group.size()];
+        long[] horizons = new long[group.size()];
         for (int q = 0; q < group.size(); q++) {
             int j = group.get(q);
+            horizons[q] = horizon(episodes.get(j));
             tasks.add(episodes.get(j).task());
             params.add(members.get(j).params());
             th.add(thetas.get(j));
@@ -72,7 +74,7 @@ public final class DjlTaskProblem extends TaskProblem {
         }
         int[] stopped = new int[group.size()];
         try (BatchedTraining bt = new BatchedTraining(device, tasks, params, position)) {
-            bt.useLearned(cfg, th, states);
+            bt.useLearned(cfg, th, states, horizons);
             double[][] l = bt.run(n, 0, stopped);
             List<OptimizerState> out = bt.learnedStates();
             for (int q = 0; q < group.size(); q++) {

@@ -86,7 +86,9 @@ public final class DjlTraining {
                     th.add(lo.theta());
                     st.add(null);
                 }
-                bt.useLearned(lo.config(), th, st);
+                long[] horizons = new long[tasks.size()];
+                java.util.Arrays.fill(horizons, n);
+                bt.useLearned(lo.config(), th, st, horizons);
             } else if (factory instanceof Adam.Config adam) {
                 bt.useAdam(adam);
             } else {

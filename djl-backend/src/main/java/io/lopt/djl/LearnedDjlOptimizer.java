@@ -79,7 +79,8 @@ public final class LearnedDjlOptimizer extends Optimizer {
         if (factory instanceof SmallFcLopt lo && lo.config().hiddenSizes().size() == 2) {
             NDManager m = managers.computeIfAbsent(parameterId, k -> NDManager.newBaseManager(weight.getDevice(), "PyTorch"));
             BatchedSmallFcLopt b = onDevice.computeIfAbsent(parameterId, k -> new BatchedSmallFcLopt(lo.config(),
-                    List.of(info.spec), List.of(lo.theta()), java.util.Collections.singletonList(null), m));
+                    List.of(info.spec), List.of(lo.theta()), java.util.Collections.singletonList(null),
+                    new long[] {horizon}, m));
             NDArray[] p = {w.reshape(1, n).duplicate()};
             p[0].attach(m);
             NDArray[] gs = {g.reshape(1, n)};

@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The DJL backend on DJL's CPU engine, held against lopt's CPU kernels. */
@@ -119,9 +120,10 @@ class DjlBackendTest {
     }
 
     @ParameterizedTest
-    @ValueSource(booleans = {true, false})
-    void batchedLearnedOptimizerFollowsTheCpuKernelOverManySteps(boolean mup) {
-        LoptConfig cfg = mup ? LoptConfig.mulo() : LoptConfig.sp();
+    @CsvSource({"true, 0", "false, 0", "true, 1000"})
+    void batchedLearnedOptimizerFollowsTheCpuKernelOverManySteps(boolean mup, long timeReference) {
+        LoptConfig cfg = (mup ? LoptConfig.mulo() : LoptConfig.sp()).withTimeReference(timeReference);
+        long[] horizons = {30, 90, 270}; // a relative clock runs at a different speed for each particle
         List<ParamSpec> specs = List.of(ParamSpec.mup("sq", new int[] {24, 24}, Role.HIDDEN, 24, 1.0),
                 ParamSpec.mup("tall", new int[] {40, 9}, Role.INPUT, 40, 1.0),
                 ParamSpec.mup("wide", new int[] {7, 33}, Role.OUTPUT, 7, 1.0),
@@ -135,7 +137,8 @@ class DjlBackendTest {
         for (int p = 0; p < particles; p++) {
             float[] th = randomTheta(cfg, p + 1);
             thetas.add(th);
-            Optimizer o = new SmallFcLopt(cfg, th, SmallFcLopt.Implementation.FUSED, Parallel.serial()).create(specs);
+            Optimizer o = new SmallFcLopt(cfg, th, SmallFcLopt.Implementation.FUSED, Parallel.serial())
+                    .create(specs, horizons[p]);
             List<Parameter> ps = new ArrayList<>();
             for (ParamSpec s : specs) {
                 Parameter q = Parameter.zeros(s);
@@ -151,7 +154,7 @@ class DjlBackendTest {
             starts.add(p == 0 ? null : o.exportState());
         }
         try (NDManager m = NDManager.newBaseManager(CPU, "PyTorch")) {
-            BatchedSmallFcLopt batched = new BatchedSmallFcLopt(cfg, specs, thetas, starts, m);
+            BatchedSmallFcLopt batched = new BatchedSmallFcLopt(cfg, specs, thetas, starts, horizons, m);
             NDArray[] params = stack(m, specs, cpuParams);
             for (int step = 0; step < 25; step++) {
                 List<List<float[]>> g = new ArrayList<>();

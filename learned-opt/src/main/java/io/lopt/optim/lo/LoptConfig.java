@@ -11,10 +11,18 @@ import java.util.List;
  * @param stepMult    λ1: 0.01 for μLO, 0.001 for the SP learned optimizer
  * @param expMult     λ2: 0.001
  * @param mup         whether each tensor's step is multiplied by its s_W (μLO) or not (SP LO)
+ * @param timeReference 0: the time features read the step t itself (the paper's); R &gt; 0: they read the run's
+ *                    progress on a clock of R steps, t · R / T for a run of T steps, so that a run of any length
+ *                    looks like a run of R steps at the same fraction of training (docs/relative-time.md)
  */
-public record LoptConfig(List<Integer> hiddenSizes, double stepMult, double expMult, boolean mup)
+public record LoptConfig(List<Integer> hiddenSizes, double stepMult, double expMult, boolean mup, long timeReference)
         implements LearnedOptimizer {
     public static final List<Integer> PAPER_HIDDEN = List.of(32, 32);
+
+    /** A learned optimizer whose time features read the step itself (the paper's). */
+    public LoptConfig(List<Integer> hiddenSizes, double stepMult, double expMult, boolean mup) {
+        this(hiddenSizes, stepMult, expMult, mup, 0);
+    }
 
     public LoptConfig {
         hiddenSizes = List.copyOf(hiddenSizes);
@@ -33,6 +41,36 @@ public record LoptConfig(List<Integer> hiddenSizes, double stepMult, double expM
         if (!(expMult >= 0) || !Double.isFinite(expMult)) {
             throw new IllegalArgumentException("exponent multiplier λ2 must be non-negative, got " + expMult);
         }
+        if (timeReference < 0 || timeReference > 100_000_000L) {
+            throw new IllegalArgumentException("time_reference must be 0 (absolute time) or a number of steps in [1, 1e8], "
+                    + "got " + timeReference);
+        }
+    }
+
+    /** This configuration with its time features on a clock of {@code steps} steps (0: absolute time). */
+    public LoptConfig withTimeReference(long steps) {
+        return new LoptConfig(hiddenSizes, stepMult, expMult, mup, steps);
+    }
+
+    /** Whether the time features read the run's progress rather than the step (needs the run's horizon). */
+    public boolean relativeTime() {
+        return timeReference > 0;
+    }
+
+    /**
+     * The time the features read at step {@code t} of a run of {@code horizon} steps: t itself, or t · R / T when
+     * the features are relative to the horizon (R = {@link #timeReference}).
+     */
+    public double clock(long t, long horizon) {
+        if (timeReference == 0) {
+            return t;
+        }
+        if (horizon < 1) {
+            throw new IllegalArgumentException("this learned optimizer reads time relative to the run's length "
+                    + "(time_reference=" + timeReference + "), so it needs the run's horizon: a positive number of steps, "
+                    + "got " + horizon);
+        }
+        return (double) t * timeReference / horizon;
     }
 
     /** μLO: λ1 = 0.01, λ2 = 0.001, steps scaled by s_W. */

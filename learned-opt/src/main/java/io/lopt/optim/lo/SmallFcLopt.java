@@ -76,21 +76,39 @@ public final class SmallFcLopt implements OptimizerFactory {
 
     @Override
     public String describe() {
-        return (config.mup() ? "mulo" : "sp-lo") + "(hidden=" + config.hiddenSizes() + ", λ1=" + config.stepMult() + ")";
+        return (config.mup() ? "mulo" : "sp-lo") + "(hidden=" + config.hiddenSizes() + ", λ1=" + config.stepMult()
+                + (config.relativeTime() ? ", time relative to " + config.timeReference() + " steps" : "") + ")";
+    }
+
+    /**
+     * A fresh optimizer. One whose time features are relative to the run's length ({@link LoptConfig#relativeTime})
+     * refuses: it must be created with {@link #create(List, long)}.
+     */
+    @Override
+    public Optimizer create(List<ParamSpec> specs) {
+        if (config.relativeTime()) {
+            throw new IllegalStateException("this learned optimizer reads time relative to the run's length (time_reference="
+                    + config.timeReference() + "): create it with create(specs, horizon), or give the DJL/DL4J adapter "
+                    + "the number of training steps");
+        }
+        return new Stepper(specs, 0);
     }
 
     @Override
-    public Optimizer create(List<ParamSpec> specs) {
-        return new Stepper(specs);
+    public Optimizer create(List<ParamSpec> specs, long horizon) {
+        config.clock(0, horizon); // validates the horizon when the clock needs it
+        return new Stepper(specs, horizon);
     }
 
     /** An optimizer bound to tensors, running this learned optimizer. */
     private final class Stepper extends AbstractOptimizer {
         private final List<TensorState> states = new ArrayList<>();
         private final MetaParameters.Decays decays = layout.decays(theta);
+        private final long horizon;
 
-        Stepper(List<ParamSpec> specs) {
+        Stepper(List<ParamSpec> specs, long horizon) {
             super(specs);
+            this.horizon = horizon;
             for (ParamSpec s : this.specs) {
                 states.add(new TensorState(s));
             }
@@ -105,7 +123,8 @@ public final class SmallFcLopt implements OptimizerFactory {
         public void step(List<Parameter> params, List<float[]> grads) {
             check(params, grads);
             float expMult = (float) config.expMult();
-            float[] bias1 = impl == Implementation.FUSED ? SmallFcLoptKernel.firstLayerBias(theta, layout, step) : null;
+            double t = config.clock(step, horizon);
+            float[] bias1 = impl == Implementation.FUSED ? SmallFcLoptKernel.firstLayerBias(theta, layout, t) : null;
             for (int i = 0; i < specs.size(); i++) {
                 ParamSpec s = specs.get(i);
                 float scale = (float) (config.stepMult() * (config.mup() ? s.updateScale() : 1.0));
@@ -114,7 +133,7 @@ public final class SmallFcLopt implements OptimizerFactory {
                     SmallFcLoptKernel.step(states.get(i), p, grads.get(i), theta, layout, decays, bias1, scale, expMult,
                             parallel);
                 } else {
-                    SmallFcLoptReference.step(states.get(i), p, grads.get(i), step, theta, layout, decays, scale,
+                    SmallFcLoptReference.step(states.get(i), p, grads.get(i), t, theta, layout, decays, scale,
                             expMult);
                 }
             }

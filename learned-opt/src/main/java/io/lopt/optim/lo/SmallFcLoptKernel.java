@@ -46,7 +46,7 @@ final class SmallFcLoptKernel {
     }
 
     /** θ-dependent data shared by every tensor of one step: the first layer's bias with the time features folded in. */
-    static float[] firstLayerBias(float[] theta, MetaParameters lay, long t) {
+    static float[] firstLayerBias(float[] theta, MetaParameters lay, double t) {
         int h = lay.layerOutputs(0);
         int wo = lay.weightOffset(0);
         float[] time = SmallFcLoptReference.timeFeatures(t);

@@ -21,7 +21,7 @@ public final class SmallFcLoptReference {
     }
 
     /** The 11 time features tanh(t/s − 1) of step t (the number of steps taken before this one). */
-    static float[] timeFeatures(long t) {
+    public static float[] timeFeatures(double t) {
         float[] f = new float[TIME_SCALES.length];
         for (int i = 0; i < f.length; i++) {
             f[i] = (float) Math.tanh(t / TIME_SCALES[i] - 1.0);
@@ -32,10 +32,11 @@ public final class SmallFcLoptReference {
     /**
      * Applies one step in place to {@code p}, updating the accumulators in {@code st}.
      *
-     * @param t         steps taken before this one (0 at the first step)
+     * @param t         the time the features read: steps taken before this one (0 at the first step), or that
+     *                  count on the configuration's relative clock ({@link LoptConfig#clock})
      * @param stepScale λ1 · s_W (s_W = 1 for the SP learned optimizer)
      */
-    static void step(TensorState st, float[] p, float[] gRaw, long t, float[] theta, MetaParameters layout,
+    static void step(TensorState st, float[] p, float[] gRaw, double t, float[] theta, MetaParameters layout,
             MetaParameters.Decays dec, float stepScale, float expMult) {
         int n = p.length;
         float[] g = new float[n];

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class SmallFcLoptTest {
@@ -73,16 +74,17 @@ class SmallFcLoptTest {
         {257, 129}, {2, 20000}, {40000}, {5, 5}, {16, 48}, {300, 70}};
 
     @ParameterizedTest
-    @ValueSource(booleans = {true, false})
-    void fusedKernelMatchesTheScalarReference(boolean mup) {
-        LoptConfig cfg = mup ? LoptConfig.mulo() : LoptConfig.sp();
+    @CsvSource({"true, 0", "false, 0", "true, 1000", "false, 7"})
+    void fusedKernelMatchesTheScalarReference(boolean mup, long timeReference) {
+        LoptConfig cfg = (mup ? LoptConfig.mulo() : LoptConfig.sp()).withTimeReference(timeReference);
         float[] theta = randomTheta(cfg, 11);
         List<ParamSpec> specs = new ArrayList<>();
         for (int i = 0; i < SHAPES.length; i++) {
             specs.add(spec("t" + i, SHAPES[i]));
         }
-        Optimizer fused = new SmallFcLopt(cfg, theta, SmallFcLopt.Implementation.FUSED, TWO).create(specs);
-        Optimizer ref = new SmallFcLopt(cfg, theta, SmallFcLopt.Implementation.REFERENCE, TWO).create(specs);
+        long horizon = 13; // with a relative clock, t · R / 13 is not an integer
+        Optimizer fused = new SmallFcLopt(cfg, theta, SmallFcLopt.Implementation.FUSED, TWO).create(specs, horizon);
+        Optimizer ref = new SmallFcLopt(cfg, theta, SmallFcLopt.Implementation.REFERENCE, TWO).create(specs, horizon);
         List<Parameter> pf = randomParams(specs, 5, 1e-3);
         List<Parameter> pr = copy(pf);
         Rng rng = new Rng(9);
@@ -97,6 +99,57 @@ class SmallFcLoptTest {
         }
         System.out.println("worst relative update error (mup=" + mup + "): " + worst);
         assertTrue(worst < 1e-5, "worst relative update error " + worst);
+    }
+
+    /** Runs {@code steps} steps of {@code factory} (created for a run of {@code horizon} steps) on fixed gradients. */
+    private static List<Parameter> trajectory(SmallFcLopt factory, long horizon, int steps) {
+        List<ParamSpec> specs = List.of(spec("w", 9, 5), spec("b", 5));
+        Optimizer o = factory.create(specs, horizon);
+        List<Parameter> p = randomParams(specs, 3, 0.1);
+        Rng rng = new Rng(4);
+        for (int s = 0; s < steps; s++) {
+            o.step(p, randomGrads(specs, rng, 1.0));
+        }
+        return p;
+    }
+
+    @Test
+    void relativeTimeReadsTheRunsProgressOnTheReferenceClock() {
+        LoptConfig abs = LoptConfig.mulo();
+        LoptConfig rel = abs.withTimeReference(200);
+        float[] theta = randomTheta(abs, 21);
+        // a run of exactly R steps sees the absolute clock: the same trajectory, bit for bit
+        List<Parameter> a = trajectory(new SmallFcLopt(abs, theta), 200, 30);
+        List<Parameter> r = trajectory(new SmallFcLopt(rel, theta), 200, 30);
+        for (int i = 0; i < a.size(); i++) {
+            assertArrayEquals(a.get(i).values(), r.get(i).values());
+        }
+        // a run 25× longer reads t/25: a different trajectory than the absolute clock gives
+        List<Parameter> longRel = trajectory(new SmallFcLopt(rel, theta), 5000, 30);
+        List<Parameter> longAbs = trajectory(new SmallFcLopt(abs, theta), 5000, 30);
+        boolean differs = false;
+        for (int i = 0; i < a.size(); i++) {
+            differs |= !java.util.Arrays.equals(longRel.get(i).values(), longAbs.get(i).values());
+        }
+        assertTrue(differs, "a 25× longer run must read a slower clock");
+        assertEquals(40.0, rel.clock(1000, 5000), 0.0);
+        assertEquals(1000.0, abs.clock(1000, 5000), 0.0);
+        // the time features at the same fraction of any run are the same
+        assertArrayEquals(SmallFcLoptReference.timeFeatures(rel.clock(100, 400)),
+                SmallFcLoptReference.timeFeatures(rel.clock(2500, 10_000)));
+    }
+
+    @Test
+    void relativeTimeNeedsTheHorizon() {
+        SmallFcLopt rel = new SmallFcLopt(LoptConfig.mulo().withTimeReference(1000), randomTheta(LoptConfig.mulo(), 2));
+        List<ParamSpec> specs = List.of(spec("b", 5));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> rel.create(specs));
+        assertTrue(e.getMessage().contains("create(specs, horizon)"), e.getMessage());
+        IllegalArgumentException h = assertThrows(IllegalArgumentException.class, () -> rel.create(specs, 0));
+        assertTrue(h.getMessage().contains("horizon"), h.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> LoptConfig.mulo().withTimeReference(-1));
+        // absolute time ignores the horizon, as before
+        new SmallFcLopt(LoptConfig.mulo(), randomTheta(LoptConfig.mulo(), 2)).create(specs, 0);
     }
 
     @Test

@@ -67,13 +67,18 @@ public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerS
     }
 
     /**
-     * The learned optimizer being meta-trained: {@code small_fc_lopt} (keys hidden_sizes, step_mult, exp_mult, mup) or
-     * {@code velo} (keys lstm_hidden, bank_size, mup).
+     * The learned optimizer being meta-trained: {@code small_fc_lopt} (keys hidden_sizes, step_mult, exp_mult, mup and
+     * optionally time_reference) or {@code velo} (keys lstm_hidden, bank_size, mup).
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record OptimizerSpec(String kind, List<Integer> hiddenSizes, Double stepMult, Double expMult,
-            Integer lstmHidden, Integer bankSize, Boolean mup) {
+            Integer lstmHidden, Integer bankSize, Boolean mup, Long timeReference) {
+        public OptimizerSpec(String kind, List<Integer> hiddenSizes, Double stepMult, Double expMult,
+                Integer lstmHidden, Integer bankSize, Boolean mup) {
+            this(kind, hiddenSizes, stepMult, expMult, lstmHidden, bankSize, mup, null);
+        }
+
         public OptimizerSpec {
             require(mup != null, "optimizer.mup must be given (true or false)");
             if ("small_fc_lopt".equals(kind)) {
@@ -81,18 +86,22 @@ public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerS
                         "optimizer of kind small_fc_lopt needs hidden_sizes, step_mult and exp_mult");
                 require(lstmHidden == null && bankSize == null,
                         "lstm_hidden and bank_size are VeLO keys; small_fc_lopt does not take them");
+                require(timeReference == null || timeReference >= 0,
+                        "optimizer.time_reference must be 0 (absolute time) or a positive number of steps, got "
+                                + timeReference);
             } else if ("velo".equals(kind)) {
                 require(lstmHidden != null && bankSize != null, "optimizer of kind velo needs lstm_hidden and bank_size");
-                require(hiddenSizes == null && stepMult == null && expMult == null,
-                        "hidden_sizes, step_mult and exp_mult are small_fc_lopt keys; velo does not take them");
+                require(hiddenSizes == null && stepMult == null && expMult == null && timeReference == null,
+                        "hidden_sizes, step_mult, exp_mult and time_reference are small_fc_lopt keys; velo does not take "
+                                + "them");
             } else {
                 throw new IllegalArgumentException("optimizer.kind must be small_fc_lopt or velo, got '" + kind + "'");
             }
-            learned(kind, hiddenSizes, stepMult, expMult, lstmHidden, bankSize, mup); // validates the values
+            learned(kind, hiddenSizes, stepMult, expMult, lstmHidden, bankSize, mup, timeReference); // validates
         }
 
         private static final List<String> KEYS = List.of("kind", "hidden_sizes", "step_mult", "exp_mult", "lstm_hidden",
-                "bank_size", "mup");
+                "bank_size", "mup", "time_reference");
 
         /** Binds the keys a kind takes (the others stay absent rather than defaulted). */
         @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
@@ -111,7 +120,8 @@ public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerS
             }
             return new OptimizerSpec(o.has("kind") ? o.get("kind").asText() : null, hidden, number(o, "step_mult"),
                     number(o, "exp_mult"), integer(o, "lstm_hidden"), integer(o, "bank_size"),
-                    o.has("mup") ? bool(o.get("mup")) : null);
+                    o.has("mup") ? bool(o.get("mup")) : null,
+                    o.has("time_reference") ? Long.valueOf(integer(o, "time_reference")) : null);
         }
 
         private static Double number(JsonNode o, String k) {
@@ -136,13 +146,13 @@ public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerS
         }
 
         private static LearnedOptimizer learned(String kind, List<Integer> hiddenSizes, Double stepMult, Double expMult,
-                Integer lstmHidden, Integer bankSize, Boolean mup) {
+                Integer lstmHidden, Integer bankSize, Boolean mup, Long timeReference) {
             return "velo".equals(kind) ? new VeloConfig(lstmHidden, bankSize, mup)
-                    : new LoptConfig(hiddenSizes, stepMult, expMult, mup);
+                    : new LoptConfig(hiddenSizes, stepMult, expMult, mup, timeReference == null ? 0 : timeReference);
         }
 
         public LearnedOptimizer learnedOptimizer() {
-            return learned(kind, hiddenSizes, stepMult, expMult, lstmHidden, bankSize, mup);
+            return learned(kind, hiddenSizes, stepMult, expMult, lstmHidden, bankSize, mup, timeReference);
         }
     }
 
