@@ -48,6 +48,16 @@ public final class MetaTrainCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace a run that already exists in --out.")
     boolean force;
 
+    @Option(names = "--spark", paramLabel = "MASTER", description = "Run the PES particles on Apache Spark: local[N], "
+            + "spark://host:port, yarn, k8s://..., or 'submit' for the master spark-submit set. Same θ as in process "
+            + "(docs/spark.md).")
+    String spark;
+
+    @Option(names = "--spark-option", paramLabel = "KEY=VALUE", description = "A Spark backend setting: partitions, "
+            + "checkpoint-dir (default RUN/spark-checkpoints; shared storage on a real cluster), checkpoint-every "
+            + "(default 20), threads-per-task, or any spark.* key. Repeatable.")
+    java.util.Map<String, String> sparkOptions = new java.util.LinkedHashMap<>();
+
     @Mixin
     CommonOptions common = new CommonOptions();
 
@@ -74,7 +84,21 @@ public final class MetaTrainCommand implements Callable<Integer> {
     private Integer metaTrain() {
         Parallel par = common.parallel();
         MetaTrainingRun run;
-        var problems = device.problems();
+        if (!sparkOptions.isEmpty() && spark == null) {
+            throw new Lopt.UserError("--spark-option needs --spark MASTER");
+        }
+        if (spark != null && !"cpu".equals(device.device)) {
+            throw new Lopt.UserError("--spark runs the particles on the executors' CPUs; it cannot be combined with "
+                    + "--device " + device.device);
+        }
+        Path runDir = target.resume != null ? target.resume : target.out;
+        io.lopt.metatrain.ParticleBackend.Factory problems;
+        try {
+            problems = spark == null ? io.lopt.metatrain.ParticleBackend.local(device.problems())
+                    : io.lopt.metatrain.ParticleBackendProvider.find("spark").factory(spark, runDir, sparkOptions);
+        } catch (IllegalArgumentException e) {
+            throw new Lopt.UserError(e.getMessage());
+        }
         if (target.resume != null) {
             if (spec.commandLine().getParseResult().hasMatchedOption("--config") || seed != null) {
                 throw new Lopt.UserError((seed != null ? "--seed" : "--config") + " cannot change a run being resumed "
@@ -97,11 +121,11 @@ public final class MetaTrainCommand implements Callable<Integer> {
             run = MetaTrainingRun.create(target.out, cfg, force, common.dataDir, par, problems);
         }
         MetaTrainConfig cfg = run.trainer().config();
-        System.out.printf(Locale.ROOT, "meta-training %s: %d outer steps, %d estimator(s) x %d pairs, K=%d, %d threads -> %s%n",
+        System.out.printf(Locale.ROOT, "meta-training %s: %d outer steps, %d estimator(s) x %d pairs, K=%d, %s -> %s%n",
                 cfg.name(), cfg.outerSteps(), cfg.tasks().size(), cfg.pes().pairs(), cfg.pes().truncation(),
-                par.threads(), run.dir());
+                spark == null ? par.threads() + " threads" : "Spark " + spark, run.dir());
         CountDownLatch finished = new CountDownLatch(1);
-        try {
+        try (run) {
             boolean done = runWithSignals(run, cfg, finished);
             Path lo = run.dir().resolve(MetaTrainingRun.LATEST);
             if (done) {
@@ -133,8 +157,10 @@ public final class MetaTrainCommand implements Callable<Integer> {
             return run.run(new MetaTrainingRun.Listener() {
                 @Override
                 public void onStep(MetaTrainer.StepMetrics m, long total) {
-                    bar.update(m.step() + 1, String.format(Locale.ROOT, "meta-loss %.4f  |g| %.3g  %.0f inner steps/s",
-                            m.metaLoss(), m.gradNorm(), m.innerStepsPerSecond()));
+                    Double overhead = m.backendSeconds().get("spark_overhead_s");
+                    bar.update(m.step() + 1, String.format(Locale.ROOT, "meta-loss %.4f  |g| %.3g  %.0f inner steps/s%s",
+                            m.metaLoss(), m.gradNorm(), m.innerStepsPerSecond(), overhead == null ? ""
+                                    : String.format(Locale.ROOT, "  Spark overhead %.0f ms", overhead * 1e3)));
                 }
             }, stop::get);
         } finally {

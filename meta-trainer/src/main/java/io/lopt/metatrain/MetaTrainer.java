@@ -28,20 +28,23 @@ import java.util.Map;
  * outer AdamW updates θ under a warmup + cosine schedule. The whole state (θ, outer moments, every particle) can be
  * saved and restored so that a resumed run continues bit-exactly.
  */
-public final class MetaTrainer {
+public final class MetaTrainer implements AutoCloseable {
     private final MetaTrainConfig config;
     private final LearnedOptimizer learned;
-    private final Parallel parallel;
     private final float[] theta;
     private final OuterAdamW outer;
     private final WarmupCosineSchedule schedule;
-    private final List<PesEstimator<TaskProblem.Episode, TaskProblem.Member>> estimators = new ArrayList<>();
-    private final List<TaskProblem> problems = new ArrayList<>();
+    private final ParticleBackend particles;
     private long step;
 
-    /** The metrics of one outer step. */
+    /**
+     * The metrics of one outer step.
+     *
+     * @param backendSeconds backend-specific times of the step ({@link ParticleBackend#lastStepTimes}); may be empty
+     */
     public record StepMetrics(long step, double metaLoss, double gradNorm, double updateNorm, double lr,
-            long innerSteps, double seconds, double fwdBwdSeconds, double optimizerSeconds, int resets, int nonFinite) {
+            long innerSteps, double seconds, double fwdBwdSeconds, double optimizerSeconds, int resets, int nonFinite,
+            Map<String, Double> backendSeconds) {
         public double innerStepsPerSecond() {
             return innerSteps / Math.max(1e-9, seconds);
         }
@@ -59,18 +62,18 @@ public final class MetaTrainer {
     }
 
     public MetaTrainer(MetaTrainConfig config, Path dataDir, Parallel parallel, ProblemFactory factory) {
+        this(config, dataDir, parallel, ParticleBackend.local(factory));
+    }
+
+    /** A trainer whose particles live where {@code backend} puts them (in process, or on a cluster). */
+    public MetaTrainer(MetaTrainConfig config, Path dataDir, Parallel parallel, ParticleBackend.Factory backend) {
         this.config = config;
         this.learned = config.optimizer().learnedOptimizer();
-        this.parallel = parallel;
         this.theta = learned.initialTheta(config.seed());
         MetaTrainConfig.OuterSpec o = config.outer();
         this.outer = new OuterAdamW(theta.length, o.beta1(), o.beta2(), o.eps(), o.weightDecay(), o.clipNorm());
         this.schedule = new WarmupCosineSchedule(o.lr(), o.finalLr(), o.warmup(), o.cosineSteps());
-        for (int i = 0; i < config.tasks().size(); i++) {
-            TaskProblem p = factory.create(config.tasks().get(i).distribution(), learned, config.pes(), dataDir);
-            problems.add(p);
-            estimators.add(new PesEstimator<>(p, config.pes(), i, config.seed(), theta.length));
-        }
+        this.particles = backend.create(config, dataDir, parallel);
     }
 
     public MetaTrainConfig config() {
@@ -99,12 +102,12 @@ public final class MetaTrainer {
         long inner = 0;
         int resets = 0;
         int nonFinite = 0;
-        for (PesEstimator<TaskProblem.Episode, TaskProblem.Member> e : estimators) {
-            PesEstimator.Step s = e.step(theta, step, parallel);
+        List<PesEstimator.Step> steps = particles.step(theta, step);
+        for (PesEstimator.Step s : steps) {
             for (int j = 0; j < grad.length; j++) {
-                grad[j] += s.gradient()[j] / estimators.size();
+                grad[j] += s.gradient()[j] / steps.size();
             }
-            loss += s.metaLoss() / estimators.size();
+            loss += s.metaLoss() / steps.size();
             inner += s.innerSteps();
             resets += s.resets();
             nonFinite += s.nonFinite();
@@ -116,15 +119,9 @@ public final class MetaTrainer {
         double lr = schedule.at(step);
         double un = outer.update(theta, grad, lr);
         step++;
-        long fb = 0;
-        long op = 0;
-        for (TaskProblem p : problems) {
-            long[] t = p.takeTimings();
-            fb += t[0];
-            op += t[1];
-        }
-        return new StepMetrics(step - 1, loss, Math.sqrt(gn), un, lr, inner, (System.nanoTime() - t0) / 1e9, fb / 1e9,
-                op / 1e9, resets, nonFinite);
+        long[] t = particles.takeTimings();
+        return new StepMetrics(step - 1, loss, Math.sqrt(gn), un, lr, inner, (System.nanoTime() - t0) / 1e9,
+                t[0] / 1e9, t[1] / 1e9, resets, nonFinite, particles.lastStepTimes());
     }
 
     /** The current learned optimizer as a checkpoint, with provenance. */
@@ -146,10 +143,7 @@ public final class MetaTrainer {
         tensors.add(Tensor.f32("theta", new int[] {theta.length}, theta));
         tensors.add(Tensor.f64("outer/m", outer.firstMoment()));
         tensors.add(Tensor.f64("outer/v", outer.secondMoment()));
-        var ests = meta.putArray("estimators");
-        for (int i = 0; i < estimators.size(); i++) {
-            estimators.get(i).save("est" + i, tensors, ests.addObject());
-        }
+        particles.save(tensors, meta.putArray("estimators"));
         return new StateCheckpoint(step, meta, tensors);
     }
 
@@ -173,10 +167,13 @@ public final class MetaTrainer {
         }
         System.arraycopy(th, 0, theta, 0, th.length);
         outer.restore(t.get("outer/m").doubles(), t.get("outer/v").doubles(), meta.get("outer_adam_step").asLong());
-        JsonNode ests = meta.get("estimators");
-        for (int i = 0; i < estimators.size(); i++) {
-            estimators.get(i).load("est" + i, t, ests.get(i));
-        }
+        particles.load(t, meta.get("estimators"));
         step = meta.get("outer_step").asLong();
+    }
+
+    /** Releases the particle backend (a cluster connection, for a distributed one). */
+    @Override
+    public void close() {
+        particles.close();
     }
 }

@@ -31,7 +31,7 @@ import java.util.function.BooleanSupplier;
  * </pre>
  * A new run never reuses a directory that holds another run unless asked to ({@code force}).
  */
-public final class MetaTrainingRun {
+public final class MetaTrainingRun implements AutoCloseable {
     public static final String CONFIG = "config.json";
     public static final String METRICS = "metrics.jsonl";
     public static final String LATEST = "lo.safetensors";
@@ -62,6 +62,12 @@ public final class MetaTrainingRun {
     /** Starts a new run in {@code dir} whose inner problems come from {@code problems} (a device backend). */
     public static MetaTrainingRun create(Path dir, MetaTrainConfig config, boolean force, Path dataDir, Parallel par,
             MetaTrainer.ProblemFactory problems) {
+        return create(dir, config, force, dataDir, par, ParticleBackend.local(problems));
+    }
+
+    /** Starts a new run in {@code dir} whose particles live where {@code backend} puts them (a cluster). */
+    public static MetaTrainingRun create(Path dir, MetaTrainConfig config, boolean force, Path dataDir, Parallel par,
+            ParticleBackend.Factory backend) {
         MetaTrainMemory.check(config, par.threads());
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + " exists and is not a directory");
@@ -80,7 +86,7 @@ public final class MetaTrainingRun {
                 }
             }
         }
-        MetaTrainer t = new MetaTrainer(config, dataDir, par, problems);
+        MetaTrainer t = new MetaTrainer(config, dataDir, par, backend);
         try {
             Files.createDirectories(dir);
             AtomicFiles.write(dir.resolve(CONFIG), JSON.writerWithDefaultPrettyPrinter()
@@ -110,6 +116,13 @@ public final class MetaTrainingRun {
      */
     public static MetaTrainingRun resume(Path dir, Path dataDir, Parallel par, java.util.function.Consumer<String> log,
             MetaTrainer.ProblemFactory problems, Integer outerSteps) {
+        return resume(dir, dataDir, par, log, ParticleBackend.local(problems), outerSteps);
+    }
+
+    /** {@link #resume(Path, Path, Parallel, java.util.function.Consumer, MetaTrainer.ProblemFactory, Integer)} with
+     * the particles where {@code backend} puts them: a state resumes on any backend. */
+    public static MetaTrainingRun resume(Path dir, Path dataDir, Parallel par, java.util.function.Consumer<String> log,
+            ParticleBackend.Factory backend, Integer outerSteps) {
         Path cfgFile = dir.resolve(CONFIG);
         if (!Files.isRegularFile(cfgFile)) {
             throw new IllegalArgumentException(dir + " is not a meta-training run directory (no " + CONFIG + ")");
@@ -119,7 +132,7 @@ public final class MetaTrainingRun {
             config = config.withOuterStepsSameSchedule(outerSteps);
         }
         MetaTrainMemory.check(config, par.threads());
-        MetaTrainer t = new MetaTrainer(config, dataDir, par, problems);
+        MetaTrainer t = new MetaTrainer(config, dataDir, par, backend);
         StateCheckpoint s = StateCheckpoint.latest(dir, e -> log.accept("skipping damaged state: " + e.getMessage()));
         if (s == null) {
             log.accept("no state checkpoint in " + dir + ": starting from outer step 0");
@@ -254,6 +267,13 @@ public final class MetaTrainingRun {
         o.put("optimizer_s", m.optimizerSeconds());
         o.put("resets", m.resets());
         o.put("non_finite", m.nonFinite());
+        m.backendSeconds().forEach(o::put);
         return o;
+    }
+
+    /** Releases the trainer's particle backend. */
+    @Override
+    public void close() {
+        trainer.close();
     }
 }

@@ -60,6 +60,19 @@ public final class PesEstimator<E, M> {
     public record Step(double[] gradient, double metaLoss, long innerSteps, int resets, int nonFinite) {
     }
 
+    /**
+     * What one pair's truncation produced: its term of the gradient sum, {@code contribution[j] = (L+ − L−) / (2σ²) ·
+     * A[j]}, its two normalised truncation losses, and counts. Outcomes are reduced in pair order by
+     * {@link #reduce}, wherever the pairs ran (threads of one process, or the executors of a cluster).
+     */
+    public record PairOutcome(double[] contribution, double lossPlus, double lossMinus, long innerSteps, boolean reset,
+            int nonFinite) implements java.io.Serializable {
+    }
+
+    /** A pair's truncation between its start ({@link #begin}) and its end ({@link #finish}). */
+    private record Truncation(float[] plus, float[] minus, int steps, boolean reset) {
+    }
+
     @SuppressWarnings("unchecked")
     public PesEstimator(InnerProblem<E, M> problem, PesSpec spec, int index, long seed, int thetaSize) {
         this.problem = problem;
@@ -77,83 +90,132 @@ public final class PesEstimator<E, M> {
         return problem;
     }
 
+    /** The number of antithetic pairs. */
+    public int pairCount() {
+        return pairs.length;
+    }
+
     /** Runs one truncation of every particle with perturbations of θ and returns the PES gradient estimate. */
     public Step step(float[] theta, long outerStep, Parallel par) {
-        if (theta.length != thetaSize) {
-            throw new IllegalArgumentException("θ has " + theta.length + " values, expected " + thetaSize);
-        }
+        checkTheta(theta);
         int n = pairs.length;
-        int k = spec.truncation();
-        float[][] eps = new float[n][];
-        int[] steps = new int[n];
-        int resets = 0;
-        for (int i = 0; i < n; i++) {
-            Pair<E, M> p = pairs[i];
-            if (p.needsReset) {
-                Rng r = Rng.derive(seed, RESET, index, i, outerStep);
-                p.episode = problem.sampleEpisode(r);
-                p.horizon = problem.horizon(p.episode);
-                p.plus = problem.start(p.episode);
-                p.minus = problem.start(p.episode);
-                p.position = p.resets == 0 ? r.nextInt(k) : 0;
-                p.acc = new float[thetaSize];
-                p.needsReset = false;
-                p.resets++;
-                resets++;
-            }
-            Rng r = Rng.derive(seed, EPS, index, i, outerStep);
-            float[] e = new float[thetaSize];
-            for (int j = 0; j < thetaSize; j++) {
-                e[j] = (float) (spec.sigma() * r.nextGaussian());
-                p.acc[j] += e[j];
-            }
-            eps[i] = e;
-            steps[i] = Math.min(k, p.horizon - p.position);
-        }
+        Truncation[] tr = new Truncation[n];
         double[][] losses = new double[2 * n][];
         java.util.List<E> episodes = new java.util.ArrayList<>(2 * n);
         java.util.List<M> members = new java.util.ArrayList<>(2 * n);
         java.util.List<float[]> thetas = new java.util.ArrayList<>(2 * n);
         int[] counts = new int[2 * n];
-        for (int j = 0; j < 2 * n; j++) {
-            Pair<E, M> p = pairs[j / 2];
-            float[] e = eps[j / 2];
-            float[] th = new float[thetaSize];
-            boolean plus = j % 2 == 0;
-            for (int q = 0; q < thetaSize; q++) {
-                th[q] = plus ? theta[q] + e[q] : theta[q] - e[q];
-            }
+        for (int i = 0; i < n; i++) {
+            tr[i] = begin(i, theta, outerStep);
+            Pair<E, M> p = pairs[i];
             episodes.add(p.episode);
-            members.add(plus ? p.plus : p.minus);
-            thetas.add(th);
-            counts[j] = steps[j / 2];
-            losses[j] = new double[steps[j / 2]];
+            episodes.add(p.episode);
+            members.add(p.plus);
+            members.add(p.minus);
+            thetas.add(tr[i].plus);
+            thetas.add(tr[i].minus);
+            counts[2 * i] = counts[2 * i + 1] = tr[i].steps;
+            losses[2 * i] = new double[tr[i].steps];
+            losses[2 * i + 1] = new double[tr[i].steps];
         }
         problem.unrollAll(episodes, members, thetas, counts, losses, par);
+        java.util.List<PairOutcome> out = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(finish(i, tr[i], losses[2 * i], losses[2 * i + 1]));
+        }
+        return reduce(out, thetaSize);
+    }
+
+    /**
+     * Runs one truncation of pair {@code i} alone: what {@link #step} does for every pair, for a backend that spreads
+     * the pairs over machines. The pair's outcome is the same as inside {@link #step}: every random number comes from
+     * (seed, estimator, pair, outer step) and the members' unrolls are independent of each other.
+     */
+    public PairOutcome advancePair(int i, float[] theta, long outerStep, Parallel par) {
+        checkTheta(theta);
+        Truncation t = begin(i, theta, outerStep);
+        Pair<E, M> p = pairs[i];
+        double[][] losses = {new double[t.steps], new double[t.steps]};
+        problem.unrollAll(List.of(p.episode, p.episode), List.of(p.plus, p.minus), List.of(t.plus, t.minus),
+                new int[] {t.steps, t.steps}, losses, par);
+        return finish(i, t, losses[0], losses[1]);
+    }
+
+    private void checkTheta(float[] theta) {
+        if (theta.length != thetaSize) {
+            throw new IllegalArgumentException("θ has " + theta.length + " values, expected " + thetaSize);
+        }
+    }
+
+    /** Starts pair i's truncation: a new episode if it needs one, this step's ε added to A, the members' θ ± ε. */
+    private Truncation begin(int i, float[] theta, long outerStep) {
+        int k = spec.truncation();
+        Pair<E, M> p = pairs[i];
+        boolean reset = false;
+        if (p.needsReset) {
+            Rng r = Rng.derive(seed, RESET, index, i, outerStep);
+            p.episode = problem.sampleEpisode(r);
+            p.horizon = problem.horizon(p.episode);
+            p.plus = problem.start(p.episode);
+            p.minus = problem.start(p.episode);
+            p.position = p.resets == 0 ? r.nextInt(k) : 0;
+            p.acc = new float[thetaSize];
+            p.needsReset = false;
+            p.resets++;
+            reset = true;
+        }
+        Rng r = Rng.derive(seed, EPS, index, i, outerStep);
+        float[] plus = new float[thetaSize];
+        float[] minus = new float[thetaSize];
+        for (int j = 0; j < thetaSize; j++) {
+            float e = (float) (spec.sigma() * r.nextGaussian());
+            p.acc[j] += e;
+            plus[j] = theta[j] + e;
+            minus[j] = theta[j] - e;
+        }
+        return new Truncation(plus, minus, Math.min(k, p.horizon - p.position), reset);
+    }
+
+    /** Ends pair i's truncation: its outcome, its new position, and whether it starts a new episode next time. */
+    private PairOutcome finish(int i, Truncation t, double[] lossPlus, double[] lossMinus) {
+        Pair<E, M> p = pairs[i];
+        double cap = problem.lossCap(p.episode);
+        boolean badPlus = !allFinite(lossPlus);
+        boolean badMinus = !allFinite(lossMinus);
+        double lp = truncationLoss(lossPlus, cap);
+        double lm = truncationLoss(lossMinus, cap);
+        double c = (lp - lm) * (1.0 / (2 * spec.sigma() * spec.sigma()));
+        double[] contribution = new double[thetaSize];
+        float[] a = p.acc;
+        for (int j = 0; j < thetaSize; j++) {
+            contribution[j] = c * a[j];
+        }
+        p.position += t.steps;
+        if (p.position >= p.horizon || badPlus || badMinus) {
+            p.needsReset = true;
+        }
+        return new PairOutcome(contribution, lp, lm, 2L * t.steps, t.reset, (badPlus ? 1 : 0) + (badMinus ? 1 : 0));
+    }
+
+    /**
+     * The estimator's step from its pairs' outcomes, in pair order: ĝ = (1/N) Σ_i contribution_i (non-finite entries
+     * → 0) and the mean truncation loss. Summing in pair order makes the result independent of where the pairs ran.
+     */
+    public static Step reduce(List<PairOutcome> outcomes, int thetaSize) {
+        int n = outcomes.size();
         double[] grad = new double[thetaSize];
         double lossSum = 0;
         long inner = 0;
+        int resets = 0;
         int nonFinite = 0;
-        double scale = 1.0 / (2 * spec.sigma() * spec.sigma());
-        for (int i = 0; i < n; i++) {
-            Pair<E, M> p = pairs[i];
-            double cap = problem.lossCap(p.episode);
-            boolean badPlus = !allFinite(losses[2 * i]);
-            boolean badMinus = !allFinite(losses[2 * i + 1]);
-            boolean bad = badPlus || badMinus;
-            nonFinite += (badPlus ? 1 : 0) + (badMinus ? 1 : 0);
-            double lp = truncationLoss(losses[2 * i], cap);
-            double lm = truncationLoss(losses[2 * i + 1], cap);
-            lossSum += lp + lm;
-            inner += 2L * steps[i];
-            double c = (lp - lm) * scale;
-            float[] a = p.acc;
+        for (PairOutcome o : outcomes) {
+            lossSum += o.lossPlus() + o.lossMinus();
+            inner += o.innerSteps();
+            resets += o.reset() ? 1 : 0;
+            nonFinite += o.nonFinite();
+            double[] c = o.contribution();
             for (int j = 0; j < thetaSize; j++) {
-                grad[j] += c * a[j];
-            }
-            p.position += steps[i];
-            if (p.position >= p.horizon || bad) {
-                p.needsReset = true;
+                grad[j] += c[j];
             }
         }
         for (int j = 0; j < thetaSize; j++) {
@@ -201,21 +263,25 @@ public final class PesEstimator<E, M> {
     public void save(String prefix, List<Tensor> tensors, ObjectNode meta) {
         ArrayNode arr = meta.putArray("pairs");
         for (int i = 0; i < pairs.length; i++) {
-            Pair<E, M> p = pairs[i];
-            ObjectNode o = arr.addObject();
-            o.put("needs_reset", p.needsReset);
-            o.put("resets", p.resets);
-            if (p.episode == null) {
-                continue;
-            }
-            String pp = prefix + "/pair" + i;
-            o.put("position", p.position);
-            o.put("horizon", p.horizon);
-            o.set("episode", problem.saveEpisode(p.episode));
-            tensors.add(Tensor.f32(pp + "/acc", new int[] {thetaSize}, p.acc));
-            problem.saveMember(p.plus, pp + "/plus", tensors, o.putObject("plus"));
-            problem.saveMember(p.minus, pp + "/minus", tensors, o.putObject("minus"));
+            savePair(i, prefix, tensors, arr.addObject());
         }
+    }
+
+    /** Writes pair i's state: tensors named {@code prefix/pair<i>/...}, scalars into {@code o}. */
+    public void savePair(int i, String prefix, List<Tensor> tensors, ObjectNode o) {
+        Pair<E, M> p = pairs[i];
+        o.put("needs_reset", p.needsReset);
+        o.put("resets", p.resets);
+        if (p.episode == null) {
+            return;
+        }
+        String pp = prefix + "/pair" + i;
+        o.put("position", p.position);
+        o.put("horizon", p.horizon);
+        o.set("episode", problem.saveEpisode(p.episode));
+        tensors.add(Tensor.f32(pp + "/acc", new int[] {thetaSize}, p.acc));
+        problem.saveMember(p.plus, pp + "/plus", tensors, o.putObject("plus"));
+        problem.saveMember(p.minus, pp + "/minus", tensors, o.putObject("minus"));
     }
 
     /** Restores the pairs written by {@link #save}. */
@@ -227,24 +293,28 @@ public final class PesEstimator<E, M> {
                     + pairs.length);
         }
         for (int i = 0; i < pairs.length; i++) {
-            JsonNode o = arr.get(i);
-            Pair<E, M> p = new Pair<>();
-            p.needsReset = o.get("needs_reset").asBoolean();
-            p.resets = o.get("resets").asLong();
-            if (o.has("episode")) {
-                String pp = prefix + "/pair" + i;
-                p.position = o.get("position").asInt();
-                p.horizon = o.get("horizon").asInt();
-                p.episode = problem.loadEpisode(o.get("episode"));
-                Tensor acc = tensors.get(pp + "/acc");
-                if (acc == null) {
-                    throw new CheckpointException(CheckpointException.Kind.MISMATCH, null, "state lacks " + pp + "/acc");
-                }
-                p.acc = acc.floats();
-                p.plus = problem.loadMember(p.episode, pp + "/plus", tensors, o.get("plus"));
-                p.minus = problem.loadMember(p.episode, pp + "/minus", tensors, o.get("minus"));
-            }
-            pairs[i] = p;
+            loadPair(i, prefix, tensors, arr.get(i));
         }
+    }
+
+    /** Restores pair i as written by {@link #savePair}. */
+    public void loadPair(int i, String prefix, Map<String, Tensor> tensors, JsonNode o) {
+        Pair<E, M> p = new Pair<>();
+        p.needsReset = o.get("needs_reset").asBoolean();
+        p.resets = o.get("resets").asLong();
+        if (o.has("episode")) {
+            String pp = prefix + "/pair" + i;
+            p.position = o.get("position").asInt();
+            p.horizon = o.get("horizon").asInt();
+            p.episode = problem.loadEpisode(o.get("episode"));
+            Tensor acc = tensors.get(pp + "/acc");
+            if (acc == null) {
+                throw new CheckpointException(CheckpointException.Kind.MISMATCH, null, "state lacks " + pp + "/acc");
+            }
+            p.acc = acc.floats();
+            p.plus = problem.loadMember(p.episode, pp + "/plus", tensors, o.get("plus"));
+            p.minus = problem.loadMember(p.episode, pp + "/minus", tensors, o.get("minus"));
+        }
+        pairs[i] = p;
     }
 }
