@@ -67,6 +67,24 @@ class LearnedOptimizerCheckpointTest {
     }
 
     @Test
+    void aRelativeTimeReferenceRoundTripsAndOldFilesReadAsAbsoluteTime() {
+        LoptConfig rel = LoptConfig.mulo().withTimeReference(1000);
+        LearnedOptimizerCheckpoint c = LearnedOptimizerKinds.of(randomLo(rel, 5), Provenance.of("relative time test"));
+        Path f = dir.resolve("rel.safetensors");
+        c.write(f);
+        LearnedOptimizerCheckpoint back = LearnedOptimizerCheckpoint.read(f);
+        assertEquals(rel, LearnedOptimizerKinds.smallFcConfig(back));
+        assertTrue(Safetensors.parse(c.toBytes(), null).metadata().get("lopt").contains("\"time_reference\":1000"));
+        // absolute time writes no key, so files from before the key are read (and written) unchanged
+        assertFalse(Safetensors.parse(sample().toBytes(), null).metadata().get("lopt").contains("time_reference"));
+        String bad = Safetensors.parse(c.toBytes(), null).metadata().get("lopt").replace("\"time_reference\":1000",
+                "\"time_reference\":-3");
+        CheckpointException e = assertThrows(CheckpointException.class,
+                () -> LearnedOptimizerCheckpoint.parse(withMetadata(c, Map.of("lopt", bad), null), Path.of("x")));
+        assertTrue(e.getMessage().contains("time_reference"), e.getMessage());
+    }
+
+    @Test
     void veloCheckpointsRoundTripToo() {
         io.lopt.optim.velo.VeloConfig cfg = io.lopt.optim.velo.VeloConfig.muVelo();
         LearnedOptimizerCheckpoint c = LearnedOptimizerKinds.of(cfg, cfg.initialTheta(4), Provenance.of("velo test"));
