@@ -74,6 +74,27 @@ public record SparkOptions(String master, int partitions, int threadsPerTask, St
         }
         c.setIfMissing("spark.ui.enabled", "false");
         conf.forEach(c::set);
+        String m = c.get("spark.master", "");
+        if (!m.startsWith("local") && !c.contains("spark.jars")) {
+            String jar = ownJar();
+            if (jar != null) {
+                c.set("spark.jars", jar); // the executors load the project's classes from the job jar
+            }
+        }
         return c;
+    }
+
+    /** The jar this class was loaded from (the job jar), or null when it came from a directory (tests). */
+    static String ownJar() {
+        try {
+            var src = SparkOptions.class.getProtectionDomain().getCodeSource();
+            if (src == null) {
+                return null;
+            }
+            java.nio.file.Path p = java.nio.file.Path.of(src.getLocation().toURI());
+            return p.toString().endsWith(".jar") ? p.toString() : null;
+        } catch (java.net.URISyntaxException | SecurityException e) {
+            return null;
+        }
     }
 }

@@ -45,4 +45,21 @@ class StrictConfigTest {
         Files.writeString(f, "preset: quick\nouter_steps: 6\nouter: {lr: 1}\n");
         assertEquals(6, Presets.load(f.toString()).outerSteps(), "an integer is still a valid number");
     }
+
+    @Test
+    void timeReferenceIsASmallFcLoptKey() throws Exception {
+        String opt = "optimizer: {kind: small_fc_lopt, hidden_sizes: [32, 32], step_mult: 0.01, exp_mult: 0.001, "
+                + "mup: true, time_reference: %s}\n";
+        Path f = dir.resolve("rel.yaml");
+        Files.writeString(f, "preset: quick\n" + opt.formatted("1000"));
+        io.lopt.optim.lo.LoptConfig c = (io.lopt.optim.lo.LoptConfig) Presets.load(f.toString()).optimizer()
+                .learnedOptimizer();
+        assertEquals(1000, c.timeReference());
+        assertEquals(0, ((io.lopt.optim.lo.LoptConfig) Presets.load("quick").optimizer().learnedOptimizer())
+                .timeReference(), "absent: absolute time");
+        assertContains("optimizer.time_reference must be an integer", error("preset: quick\n" + opt.formatted("0.5")));
+        assertContains("time_reference must be 0", error("preset: quick\n" + opt.formatted("-4")));
+        assertContains("velo does not take them", error("preset: quick\noptimizer: {kind: velo, lstm_hidden: 16, "
+                + "bank_size: 8, mup: true, time_reference: 10}\n"));
+    }
 }
