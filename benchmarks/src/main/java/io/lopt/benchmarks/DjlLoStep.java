@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * The learned-optimizer step written operation by operation with DJL NDArrays, the way a naive PyTorch port does it
  * (pylo's AdafacLO_naive): it materialises the [n, 39] feature matrix and the [n, 32] activations of every tensor.
- * It is the benchmark's peer, not part of the library; its arithmetic follows SPEC §2.
+ * It is the benchmark's peer, not part of the library; its arithmetic follows docs/spec.md §2.
  */
 final class DjlLoStep implements AutoCloseable {
     private final NDManager m;

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The small_fc_lopt step (SPEC §2) for P particles at once, each with its own θ and step count, as batched NDArray
+ * The small_fc_lopt step (docs/spec.md §2) for P particles at once, each with its own θ and step count, as batched NDArray
  * operations: what {@link SmallFcLopt} computes, written the way a GPU wants it (it materialises the [P, n, 39]
  * features, which a GPU does not mind). Its state is laid out exactly like the CPU optimizer's exported state, so a
  * particle can move between the CPU kernels and this backend.

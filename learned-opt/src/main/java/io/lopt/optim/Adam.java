@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * Adam (Kingma &amp; Ba) with bias correction, decoupled weight decay (AdamW, Loshchilov &amp; Hutter) and optional μP
- * scaling (μAdam, SPEC §3): with {@code useUpdateScale} every tensor's whole update, decay included, is multiplied by
+ * scaling (μAdam, docs/spec.md §3): with {@code useUpdateScale} every tensor's whole update, decay included, is multiplied by
  * its s_W.
  *
  * <pre>

@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * What an optimizer needs to know about one named tensor: its shape (row-major), its μP {@link Role}, its fan_in,
- * and the update scale s_W that multiplies whatever step the optimizer proposes (SPEC §1: {@code hiddenLrMult / fan_in}
+ * and the update scale s_W that multiplies whatever step the optimizer proposes (docs/spec.md §1: {@code hiddenLrMult / fan_in}
  * for hidden matrices under μP, 1 otherwise).
  *
  * <p>Weight matrices use the {@code [fan_in, fan_out]} layout (JAX/haiku, the layout μLO was meta-trained on), so
@@ -46,7 +46,7 @@ public record ParamSpec(String name, int[] shape, Role role, int fanIn, float up
         return new ParamSpec(name, shape, role, fanIn, 1f);
     }
 
-    /** A tensor under μP: s_W = hiddenLrMult / fan_in for hidden matrices, 1 for the other roles (SPEC §1). */
+    /** A tensor under μP: s_W = hiddenLrMult / fan_in for hidden matrices, 1 for the other roles (docs/spec.md §1). */
     public static ParamSpec mup(String name, int[] shape, Role role, int fanIn, double hiddenLrMult) {
         float s = role == Role.HIDDEN ? (float) (hiddenLrMult / fanIn) : 1f;
         return new ParamSpec(name, shape, role, fanIn, s);

@@ -1,7 +1,7 @@
 package io.lopt.optim;
 
 /**
- * The μP role of a tensor (SPEC §1): it decides the tensor's initialisation, its forward multiplier and the update
+ * The μP role of a tensor (docs/spec.md §1): it decides the tensor's initialisation, its forward multiplier and the update
  * scale s_W that every optimizer applies.
  */
 public enum Role {

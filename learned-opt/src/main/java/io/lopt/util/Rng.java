@@ -97,7 +97,7 @@ public final class Rng {
         return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2.0 * Math.PI * u2);
     }
 
-    /** Normal draw truncated to ±2 standard deviations by resampling (no variance correction, SPEC §1). */
+    /** Normal draw truncated to ±2 standard deviations by resampling (no variance correction, docs/spec.md §1). */
     public double nextTruncatedGaussian() {
         double x;
         do {

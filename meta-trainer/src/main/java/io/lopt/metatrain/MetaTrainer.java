@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Meta-training of a learned optimizer (SPEC §4): per outer step, every PES estimator (one per task family) runs a
+ * Meta-training of a learned optimizer (docs/spec.md §4): per outer step, every PES estimator (one per task family) runs a
  * truncation of its particles with perturbed θ, their gradient estimates are averaged with equal weight, and the
  * outer AdamW updates θ under a warmup + cosine schedule. The whole state (θ, outer moments, every particle) can be
  * saved and restored so that a resumed run continues bit-exactly.

@@ -5,7 +5,7 @@ import io.lopt.optim.OptimizerFactory;
 import java.util.List;
 
 /**
- * Configuration of the small_fc_lopt learned optimizer (SPEC §2).
+ * Configuration of the small_fc_lopt learned optimizer (docs/spec.md §2).
  *
  * @param hiddenSizes widths of the per-parameter MLP's hidden layers (the paper: 32, 32); multiples of 4
  * @param stepMult    λ1: 0.01 for μLO, 0.001 for the SP learned optimizer

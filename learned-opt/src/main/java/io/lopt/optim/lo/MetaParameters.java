@@ -143,7 +143,7 @@ public final class MetaParameters {
         System.arraycopy(values, 0, theta, v.offset, v.size());
     }
 
-    /** Weights: truncated normal (±2σ, σ = 1/sqrt(fan_in)); biases and decay offsets: 0 (SPEC §2). */
+    /** Weights: truncated normal (±2σ, σ = 1/sqrt(fan_in)); biases and decay offsets: 0 (docs/spec.md §2). */
     public float[] init(long seed) {
         float[] theta = new float[size];
         List<View> all = new ArrayList<>(views.values());

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The small_fc_lopt learned optimizer (Metz et al.'s "LOM" with Adafactor features; μLO when run under μP), SPEC §2:
+ * The small_fc_lopt learned optimizer (Metz et al.'s "LOM" with Adafactor features; μLO when run under μP), docs/spec.md §2:
  * a tiny MLP applied to every parameter, reading 28 normalised accumulator features and 11 time features, whose two
  * outputs give the step {@code λ1 · d · exp(λ2 · m)}, multiplied by the tensor's s_W under μP.
  *
@@ -52,7 +52,7 @@ public final class SmallFcLopt implements OptimizerFactory {
         this.parallel = parallel;
     }
 
-    /** A learned optimizer with freshly initialised θ (SPEC §2 init). */
+    /** A learned optimizer with freshly initialised θ (docs/spec.md §2 init). */
     public static SmallFcLopt initial(LoptConfig config, long seed) {
         return new SmallFcLopt(config, MetaParameters.of(config).init(seed));
     }

@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The fused, multi-threaded learned-optimizer step (SPEC §2) on the Java Vector API. It computes what
+ * The fused, multi-threaded learned-optimizer step (docs/spec.md §2) on the Java Vector API. It computes what
  * {@link SmallFcLoptReference} computes without ever materialising the per-element features of a whole tensor:
  *
  * <ol>
@@ -37,7 +37,7 @@ final class SmallFcLoptKernel {
     /** Element-wise channels of the first layer: for matrices and for vectors. */
     static final int CH_MATRIX = 16;
     static final int CH_VECTOR = 22;
-    /** Spec feature index of each element-wise channel (SPEC §2 feature order). */
+    /** Spec feature index of each element-wise channel (docs/spec.md §2 feature order). */
     static final int[] MATRIX_CHANNELS = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 25, 26, 27};
     private static final float TINY = 1e-30f;
     private static final VectorMask<Float> ALL = S.maskAll(true);

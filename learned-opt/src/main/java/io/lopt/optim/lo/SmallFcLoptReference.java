@@ -1,7 +1,7 @@
 package io.lopt.optim.lo;
 
 /**
- * The learned optimizer's step for one tensor, written to read like SPEC §2: it materialises all 39 input features
+ * The learned optimizer's step for one tensor, written to read like docs/spec.md §2: it materialises all 39 input features
  * of every element, normalises them, and runs the per-parameter MLP element by element. It is the definition the fused
  * {@link SmallFcLoptKernel} is tested against, not a fast path.
  */

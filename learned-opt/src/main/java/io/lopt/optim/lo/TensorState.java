@@ -3,7 +3,7 @@ package io.lopt.optim.lo;
 import io.lopt.optim.ParamSpec;
 
 /**
- * The learned optimizer's per-tensor accumulators (SPEC §2), all zero at start: three momenta, the second moment, and
+ * The learned optimizer's per-tensor accumulators (docs/spec.md §2), all zero at start: three momenta, the second moment, and
  * three Adafactor accumulators — factored ({@code vRow}, {@code vCol}) for matrices, full ({@code vFull}) for
  * vectors and scalars. State: 4 floats per matrix element plus 3·(rows + cols).
  */

@@ -16,7 +16,7 @@ import java.util.Objects;
 
 /**
  * A VeLO-style learned optimizer (Metz et al. 2022, "VeLO: Training Versatile Learned Optimizers by Scaling Up";
- * SPEC §3) with fixed meta-parameters θ.
+ * docs/spec.md §3) with fixed meta-parameters θ.
  *
  * <p>Per tensor and step, an LSTM reads 19 tensor features — the remaining-time features tanh(10·(t/T − x)) for
  * x ∈ {0.03, 0.1, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0, 1.1}, three loss EMAs (β = 0.9, 0.99, 0.999) each normalised by its
@@ -84,7 +84,7 @@ public final class Velo implements OptimizerFactory {
         return new Stepper(specs, horizon);
     }
 
-    /** The 19 tensor features of SPEC §3 (see the class comment). */
+    /** The 19 tensor features of docs/spec.md §3 (see the class comment). */
     static float[] tensorFeatures(long t, long horizon, float[] lossFeatures, VeloTensor.Stats s, int rank) {
         float[] x = new float[VeloLayout.TENSOR_FEATURES];
         int i = 0;

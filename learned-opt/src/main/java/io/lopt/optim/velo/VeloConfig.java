@@ -4,7 +4,7 @@ import io.lopt.optim.LearnedOptimizer;
 import io.lopt.optim.OptimizerFactory;
 
 /**
- * Configuration of the VeLO-style learned optimizer (SPEC §3; Metz et al. 2022, scaled down): a per-tensor LSTM of
+ * Configuration of the VeLO-style learned optimizer (docs/spec.md §3; Metz et al. 2022, scaled down): a per-tensor LSTM of
  * {@code lstmHidden} units that mixes a bank of {@code bankSize} small per-parameter MLPs and sets a per-tensor
  * learning-rate multiplier.
  *

@@ -2,7 +2,7 @@ package io.lopt.metatrain.outer;
 
 /**
  * AdamW on θ (bias-corrected moments, decoupled weight decay), whose update {@code lr · (m̂/(√v̂ + ε) + wd·θ)} is
- * clipped to a global norm (SPEC §4). The moments are kept in double precision; the state is the two moment vectors
+ * clipped to a global norm (docs/spec.md §4). The moments are kept in double precision; the state is the two moment vectors
  * and the step count.
  */
 public final class OuterAdamW {

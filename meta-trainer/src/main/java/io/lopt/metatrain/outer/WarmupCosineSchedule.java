@@ -1,7 +1,7 @@
 package io.lopt.metatrain.outer;
 
 /**
- * The outer learning rate of SPEC §4: linear warmup over {@code warmup} steps to {@code peak}, cosine decay to
+ * The outer learning rate of docs/spec.md §4: linear warmup over {@code warmup} steps to {@code peak}, cosine decay to
  * {@code end} over the next {@code cosineSteps} steps, then flat at {@code end}.
  */
 public record WarmupCosineSchedule(double peak, double end, int warmup, int cosineSteps) {

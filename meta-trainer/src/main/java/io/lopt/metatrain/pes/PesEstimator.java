@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Truncated Persistent Evolution Strategies (Vicol et al. 2021), SPEC §4, with antithetic pairs.
+ * Truncated Persistent Evolution Strategies (Vicol et al. 2021), docs/spec.md §4, with antithetic pairs.
  *
  * <p>Each of N pairs follows one inner trajectory (episode) with two members, run with θ + ε and θ − ε for a
  * truncation of K steps per outer step and continued at the next outer step. Per outer step and pair a fresh

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The optimizee MLP of SPEC §1: {@code depth} hidden layers of {@code width} ReLU units and a softmax cross-entropy
+ * The optimizee MLP of docs/spec.md §1: {@code depth} hidden layers of {@code width} ReLU units and a softmax cross-entropy
  * readout, in μP or SP. Weights are {@code [fan_in, fan_out]}; tensors are, in order, {@code layer0.w, layer0.b, ...,
  * readout.w, readout.b}.
  *

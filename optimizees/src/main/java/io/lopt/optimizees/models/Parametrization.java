@@ -1,6 +1,6 @@
 package io.lopt.optimizees.models;
 
-/** How an MLP is initialised, multiplied and scaled (SPEC §1). */
+/** How an MLP is initialised, multiplied and scaled (docs/spec.md §1). */
 public enum Parametrization {
     /** Maximal Update Parametrization, as μLO runs it. */
     MUP,
