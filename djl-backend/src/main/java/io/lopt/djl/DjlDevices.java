@@ -58,7 +58,8 @@ public final class DjlDevices {
     static Engine engine() {
         Engine e = Engine.getEngine("PyTorch");
         if (e == null) {
-            throw new IllegalStateException("DJL's PyTorch engine is not on the classpath");
+            throw new IllegalArgumentException("DJL's PyTorch engine is not on the classpath: --device needs "
+                    + "ai.djl.pytorch:pytorch-engine and a native library (README, section GPU)");
         }
         return e;
     }

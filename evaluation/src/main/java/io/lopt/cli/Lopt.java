@@ -18,17 +18,32 @@ public final class Lopt implements Runnable {
     /** Runs the tool and returns the exit code (for tests). */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Lopt());
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
-                    || ex instanceof io.lopt.optimizees.datasets.DatasetException || ex instanceof UserError
-                    || ex instanceof java.io.UncheckedIOException
-                    || ex instanceof io.lopt.checkpoints.CheckpointException) {
-                cmd.getErr().println("lopt: " + oneLine(ex.getMessage()));
-                return 2;
-            }
-            throw ex;
-        });
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, cmd.getErr()));
         return cl.execute(args);
+    }
+
+    /** Exit code of a command that failed on bad input: a file, an option, a configuration, missing data. */
+    public static final int USER_ERROR = 2;
+    /** Exit code of a command that failed on a bug or an unexpected condition inside lopt. */
+    public static final int INTERNAL_ERROR = 3;
+
+    /**
+     * Reports a failed command: bad input (a wrong option or file, a damaged checkpoint, missing data) as one line
+     * and exit code {@value #USER_ERROR}; anything else is a fault of lopt's, reported with its stack trace and exit
+     * code {@value #INTERNAL_ERROR}.
+     */
+    static int handle(Exception ex, java.io.PrintWriter err) {
+        if (ex instanceof IllegalArgumentException || ex instanceof io.lopt.optimizees.datasets.DatasetException
+                || ex instanceof UserError || ex instanceof java.io.UncheckedIOException
+                || ex instanceof io.lopt.checkpoints.CheckpointException) {
+            err.println("lopt: " + oneLine(ex.getMessage()));
+            return USER_ERROR;
+        }
+        err.println("lopt: internal error (" + ex.getClass().getName() + "): " + oneLine(ex.getMessage())
+                + ". This is a bug in lopt; please report it with the stack trace below.");
+        ex.printStackTrace(err);
+        err.flush();
+        return INTERNAL_ERROR;
     }
 
     @Override
@@ -74,7 +89,7 @@ public final class Lopt implements Runnable {
         }
     }
 
-    /** The project version from the jar manifest, or "dev" when run from classes. */
+    /** The project version from the jar manifest; run from classes (tests, an IDE), the version of this source tree. */
     public static String version() {
         String v = Lopt.class.getPackage().getImplementationVersion();
         return v == null ? "0.1.0-SNAPSHOT" : v;

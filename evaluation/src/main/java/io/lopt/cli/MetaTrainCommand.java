@@ -34,7 +34,8 @@ public final class MetaTrainCommand implements Callable<Integer> {
     Target target;
 
     @Option(names = "--config", paramLabel = "C", defaultValue = "quick",
-            description = "A preset (quick, mulo-s, mulo-m, lo-s, lo-m) or a YAML/JSON file (default ${DEFAULT-VALUE}).")
+            description = "A preset (quick, quick-sp, mulo-s, mulo-m, lo-s, lo-m, velo-s, mu-velo-s) or a YAML/JSON file "
+                    + "(default ${DEFAULT-VALUE}).")
     String config;
 
     @Option(names = "--outer-steps", description = "Override the number of outer steps (a new run fits its cosine "

@@ -78,6 +78,27 @@ class LoptCliTest {
     }
 
     @Test
+    void metaTrainHelpListsEveryPreset() {
+        String help = run("meta-train", "--help")[1].replaceAll("\\s+", " ");
+        for (String p : io.lopt.metatrain.config.Presets.NAMES) {
+            assertTrue(help.contains(p + ",") || help.contains(p + ")"), "meta-train --help lists " + p + ": " + help);
+        }
+    }
+
+    @Test
+    void internalErrorsAreNotPassedOffAsBadInput() {
+        java.io.StringWriter w = new java.io.StringWriter();
+        int code = Lopt.handle(new IllegalStateException("invariant broken"), new java.io.PrintWriter(w, true));
+        assertEquals(Lopt.INTERNAL_ERROR, code);
+        assertTrue(w.toString().contains("internal error") && w.toString().contains("invariant broken")
+                && w.toString().contains("\tat io.lopt.cli.LoptCliTest"), "a trace is printed: " + w);
+        java.io.StringWriter u = new java.io.StringWriter();
+        assertEquals(Lopt.USER_ERROR, Lopt.handle(new IllegalArgumentException("width must be positive"),
+                new java.io.PrintWriter(u, true)));
+        assertEquals("lopt: width must be positive", u.toString().strip());
+    }
+
+    @Test
     void badInputGetsOneLineErrors() {
         String[] r = run("train", "--task", "width=0");
         assertEquals("2", r[0]);
