@@ -46,8 +46,28 @@ public record ParamSpec(String name, int[] shape, Role role, int fanIn, float up
         return new ParamSpec(name, shape, role, fanIn, 1f);
     }
 
-    /** A tensor under μP: s_W = hiddenLrMult / fan_in for hidden matrices, 1 for the other roles (docs/spec.md §1). */
+    /** A tensor under μP with the default multiplier: s_W = 1 / fan_in for hidden matrices, 1 otherwise. */
+    public static ParamSpec mup(String name, int[] shape, Role role, int fanIn) {
+        return mup(name, shape, role, fanIn, 1.0);
+    }
+
+    /**
+     * A tensor under μP: s_W = hiddenLrMult / fan_in for hidden matrices, 1 for the other roles (docs/spec.md §1).
+     *
+     * @param hiddenLrMult the μP learning-rate <em>multiplier</em> of hidden matrices (1.0 unless tuned), not s_W
+     *                     itself: this method divides it by fan_in. Passing 1/fan_in (s_W) would give 1/fan_in² and
+     *                     is refused.
+     */
     public static ParamSpec mup(String name, int[] shape, Role role, int fanIn, double hiddenLrMult) {
+        if (!(hiddenLrMult > 0) || !Double.isFinite(hiddenLrMult)) {
+            throw new IllegalArgumentException("parameter '" + name + "': hiddenLrMult must be positive and finite, got "
+                    + hiddenLrMult);
+        }
+        if (role == Role.HIDDEN && fanIn > 1 && Math.abs(hiddenLrMult * fanIn - 1) < 1e-3) {
+            throw new IllegalArgumentException("parameter '" + name + "': hiddenLrMult " + hiddenLrMult + " is 1/fan_in; "
+                    + "it is the multiplier of 1/fan_in (s_W = hiddenLrMult / fan_in), so this would give s_W = "
+                    + "1/fan_in²: pass 1.0 for μP's s_W = 1/" + fanIn);
+        }
         float s = role == Role.HIDDEN ? (float) (hiddenLrMult / fanIn) : 1f;
         return new ParamSpec(name, shape, role, fanIn, s);
     }
