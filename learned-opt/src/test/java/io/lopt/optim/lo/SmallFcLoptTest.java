@@ -245,15 +245,60 @@ class SmallFcLoptTest {
             g[i] = 0.5f + i;
             p0[i] = 2f + 0.25f * i;
         }
-        // channel 0 = g, 1 = p, 2 = m_1 = 0.1 g, 5 = v = 0.001 g², each divided by its RMS over the tensor
-        double[][] expectedFeature = new double[4][24];
-        for (int i = 0; i < 24; i++) {
-            expectedFeature[0][i] = g[i];
-            expectedFeature[1][i] = p0[i];
-            expectedFeature[2][i] = 0.1f * g[i];
-            expectedFeature[3][i] = 0.001f * g[i] * g[i];
+        // every channel of the first step from zero state, computed here from docs/spec.md §2 (not from the
+        // reference), each then divided by its RMS over the tensor. Shape [4, 6]: d0 = axis 1 (6), d1 = axis 0 (4).
+        double[] bm = {0.9f, 0.99f, 0.999f};
+        double bv = 0.999f;
+        double[] ba = {0.9f, 0.99f, 0.999f};
+        double[][] expectedFeature = new double[28][24];
+        double[] v = new double[24];
+        double[][] m = new double[3][24];
+        double[][] vrow = new double[3][4];
+        double[][] vcol = new double[3][6];
+        for (int k = 0; k < 3; k++) {
+            for (int r = 0; r < 4; r++) {
+                for (int c = 0; c < 6; c++) {
+                    double gg = (double) g[r * 6 + c] * g[r * 6 + c] + 1e-30;
+                    vrow[k][r] += (1 - ba[k]) * gg / 6;
+                    vcol[k][c] += (1 - ba[k]) * gg / 4;
+                }
+            }
         }
-        int[] channels = {0, 1, 2, 5};
+        for (int i = 0; i < 24; i++) {
+            v[i] = (1 - bv) * g[i] * g[i];
+            for (int k = 0; k < 3; k++) {
+                m[k][i] = (1 - bm[k]) * g[i];
+            }
+        }
+        for (int i = 0; i < 24; i++) {
+            int r = i / 6;
+            int c = i % 6;
+            double[] f = new double[28];
+            f[0] = g[i];
+            f[1] = p0[i];
+            f[5] = v[i];
+            f[9] = 1 / Math.sqrt(v[i] + 1e-6);
+            for (int k = 0; k < 3; k++) {
+                double meanRow = (vrow[k][0] + vrow[k][1] + vrow[k][2] + vrow[k][3]) / 4;
+                double rowF = 1 / Math.sqrt(Math.max(vrow[k][r] / (meanRow + 1e-9), 1e-9));
+                double colF = 1 / Math.sqrt(Math.max(vcol[k][c], 1e-9));
+                f[2 + k] = m[k][i];
+                f[6 + k] = m[k][i] / Math.sqrt(v[i] + 1e-6);
+                f[10 + k] = g[i] * rowF * colF;
+                f[13 + k] = vrow[k][r];
+                f[16 + k] = vcol[k][c];
+                f[19 + k] = 1 / Math.sqrt(vrow[k][r] + 1e-8);
+                f[22 + k] = 1 / Math.sqrt(vcol[k][c] + 1e-8);
+                f[25 + k] = m[k][i] * rowF * colF;
+            }
+            for (int q = 0; q < 28; q++) {
+                expectedFeature[q][i] = f[q];
+            }
+        }
+        int[] channels = new int[28];
+        for (int q = 0; q < 28; q++) {
+            channels[q] = q;
+        }
         for (int q = 0; q < channels.length; q++) {
             double rms = 0;
             for (double x : expectedFeature[q]) {

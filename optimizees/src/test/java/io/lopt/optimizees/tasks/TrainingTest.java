@@ -27,12 +27,21 @@ class TrainingTest {
 
     @Test
     void runsAreReproducibleAndIndependentOfThreads() {
-        Task t = Task.build(TaskSpec.parse("dataset=synthetic,res=6,width=40,depth=3,batch=32,seed=4"), (Path) null);
-        Training.Result a = Training.run(t, Adam.Config.adam(1e-3), new Training.Options(20, 0, false), null,
-                Parallel.serial());
-        Training.Result b = Training.run(t, Adam.Config.adam(1e-3), new Training.Options(20, 0, false), null,
-                Parallel.of(2));
-        assertArrayEquals(a.losses(), b.losses());
+        // width 160: the hidden matrix (25,600 elements) spans two chunks of the learned optimizer's kernel (16,384),
+        // so its tensor-wide reductions (RMS normalisation, Adafactor means) are split across threads; the GEMMs'
+        // tiles are spread over both threads too
+        Task t = Task.build(TaskSpec.parse("dataset=synthetic,res=6,width=160,depth=2,batch=32,seed=4"), (Path) null);
+        assertTrue(t.specs().stream().anyMatch(s -> s.size() > 16_384), "a tensor larger than one kernel chunk");
+        io.lopt.optim.lo.LoptConfig mulo = io.lopt.optim.lo.LoptConfig.mulo();
+        java.util.function.Function<Parallel, io.lopt.optim.OptimizerFactory> lo = par -> new io.lopt.optim.lo.SmallFcLopt(
+                mulo, mulo.initialTheta(3), io.lopt.optim.lo.SmallFcLopt.Implementation.FUSED, par);
+        for (io.lopt.optim.OptimizerFactory[] f : java.util.List.of(
+                new io.lopt.optim.OptimizerFactory[] {Adam.Config.adam(1e-3), Adam.Config.adam(1e-3)},
+                new io.lopt.optim.OptimizerFactory[] {lo.apply(Parallel.serial()), lo.apply(Parallel.of(2))})) {
+            Training.Result a = Training.run(t, f[0], new Training.Options(8, 0, false), null, Parallel.serial());
+            Training.Result b = Training.run(t, f[1], new Training.Options(8, 0, false), null, Parallel.of(2));
+            assertArrayEquals(a.losses(), b.losses(), f[0].describe());
+        }
     }
 
     @Test
