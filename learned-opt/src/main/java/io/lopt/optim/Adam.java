@@ -74,6 +74,11 @@ public final class Adam extends AbstractOptimizer {
         public Optimizer create(List<ParamSpec> specs) {
             return new Adam(this, specs, Parallel.common());
         }
+
+        @Override
+        public Optimizer create(List<ParamSpec> specs, RunContext context) {
+            return new Adam(this, specs, context.parallel());
+        }
     }
 
     private final Config config;

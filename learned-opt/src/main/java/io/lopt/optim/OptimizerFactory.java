@@ -18,4 +18,12 @@ public interface OptimizerFactory {
     default Optimizer create(List<ParamSpec> specs, long horizon) {
         return create(specs);
     }
+
+    /**
+     * A fresh optimizer for a run described by {@code context}: its horizon, and the threads its kernels run on. The
+     * project's optimizers all override this to use {@code context.parallel()}; the default ignores the threads.
+     */
+    default Optimizer create(List<ParamSpec> specs, RunContext context) {
+        return create(specs, context.horizon());
+    }
 }

@@ -33,6 +33,11 @@ public final class Sgd extends AbstractOptimizer {
         public Optimizer create(List<ParamSpec> specs) {
             return new Sgd(this, specs, Parallel.common());
         }
+
+        @Override
+        public Optimizer create(List<ParamSpec> specs, RunContext context) {
+            return new Sgd(this, specs, context.parallel());
+        }
     }
 
     private final Config config;

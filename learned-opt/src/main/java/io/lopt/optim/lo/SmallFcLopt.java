@@ -91,13 +91,19 @@ public final class SmallFcLopt implements OptimizerFactory {
                     + config.timeReference() + "): create it with create(specs, horizon), or give the DJL/DL4J adapter "
                     + "the number of training steps");
         }
-        return new Stepper(specs, 0);
+        return new Stepper(specs, 0, parallel);
     }
 
     @Override
     public Optimizer create(List<ParamSpec> specs, long horizon) {
         config.clock(0, horizon); // validates the horizon when the clock needs it
-        return new Stepper(specs, horizon);
+        return new Stepper(specs, horizon, parallel);
+    }
+
+    @Override
+    public Optimizer create(List<ParamSpec> specs, io.lopt.optim.RunContext context) {
+        config.clock(0, context.horizon());
+        return new Stepper(specs, context.horizon(), context.parallel());
     }
 
     /** An optimizer bound to tensors, running this learned optimizer. */
@@ -105,10 +111,12 @@ public final class SmallFcLopt implements OptimizerFactory {
         private final List<TensorState> states = new ArrayList<>();
         private final MetaParameters.Decays decays = layout.decays(theta);
         private final long horizon;
+        private final Parallel parallel;
 
-        Stepper(List<ParamSpec> specs, long horizon) {
+        Stepper(List<ParamSpec> specs, long horizon, Parallel parallel) {
             super(specs);
             this.horizon = horizon;
+            this.parallel = parallel;
             for (ParamSpec s : this.specs) {
                 states.add(new TensorState(s));
             }

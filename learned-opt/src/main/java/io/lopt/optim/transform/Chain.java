@@ -50,19 +50,32 @@ public record Chain(OptimizerFactory inner, List<TransformFactory> transforms) i
                         + "with create(specs, horizon)");
             }
         }
-        return build(inner.create(specs), 0);
+        return build(inner.create(specs), 0, Parallel.common());
     }
 
     @Override
     public Optimizer create(List<ParamSpec> specs, long horizon) {
-        return build(inner.create(specs, horizon), horizon);
+        return build(inner.create(specs, horizon), horizon, Parallel.common());
     }
 
-    private ChainedOptimizer build(Optimizer opt, long horizon) {
+    @Override
+    public Optimizer create(List<ParamSpec> specs, io.lopt.optim.RunContext context) {
+        if (context.horizon() == 0) {
+            for (TransformFactory t : transforms) {
+                if (t.needsHorizon()) {
+                    throw new IllegalArgumentException(t.describe() + " needs the length of the run: give the run "
+                            + "context a positive horizon");
+                }
+            }
+        }
+        return build(inner.create(specs, context), context.horizon(), context.parallel());
+    }
+
+    private ChainedOptimizer build(Optimizer opt, long horizon, Parallel parallel) {
         List<UpdateTransform> ts = new ArrayList<>();
         for (TransformFactory t : transforms) {
             ts.add(t.create(horizon));
         }
-        return new ChainedOptimizer(opt, ts, Parallel.common());
+        return new ChainedOptimizer(opt, ts, parallel);
     }
 }

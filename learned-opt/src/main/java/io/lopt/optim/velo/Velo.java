@@ -81,7 +81,15 @@ public final class Velo implements OptimizerFactory {
         if (horizon < 1) {
             throw new IllegalArgumentException("VeLO's horizon must be at least 1 step, got " + horizon);
         }
-        return new Stepper(specs, horizon);
+        return new Stepper(specs, horizon, parallel);
+    }
+
+    @Override
+    public Optimizer create(List<ParamSpec> specs, io.lopt.optim.RunContext context) {
+        if (context.horizon() < 1) {
+            throw new IllegalArgumentException("VeLO's horizon must be at least 1 step, got " + context.horizon());
+        }
+        return new Stepper(specs, context.horizon(), context.parallel());
     }
 
     /** The 19 tensor features of docs/spec.md §3 (see the class comment). */
@@ -190,9 +198,12 @@ public final class Velo implements OptimizerFactory {
         private float[] lossMax = new float[3];
         private float[] lossSeen = new float[1];
 
-        Stepper(List<ParamSpec> specs, long horizon) {
+        private final Parallel parallel;
+
+        Stepper(List<ParamSpec> specs, long horizon, Parallel parallel) {
             super(specs);
             this.horizon = horizon;
+            this.parallel = parallel;
             for (ParamSpec s : this.specs) {
                 tensors.add(new VeloTensor(s, layout.hidden()));
             }
@@ -216,7 +227,7 @@ public final class Velo implements OptimizerFactory {
                 VeloTensor st = tensors.get(i);
                 float[] p = params.get(i).values();
                 float[] g = grads.get(i);
-                VeloTensor.Stats stats = impl == Implementation.FUSED ? VeloKernel.accumulate(st, p, g, parallel)
+                VeloTensor.Stats stats = impl == Implementation.FUSED ? VeloKernel.accumulate(st, p, g, this.parallel)
                         : VeloReference.accumulate(st, p, g);
                 float[] x = tensorFeatures(step, horizon, lossFeatures, stats, st.spec.rank());
                 float[] head = lstmAndHead(theta, layout, x, st.h, st.c);
@@ -224,7 +235,7 @@ public final class Velo implements OptimizerFactory {
                 double size = config.mup() ? st.spec.updateScale() : Math.sqrt(stats.sumSquares()[1] / stats.n() + 1e-6);
                 float scale = (float) (0.001 * head[layout.bank()] * size);
                 if (impl == Implementation.FUSED) {
-                    VeloKernel.apply(st, p, g, stats, w, scale, parallel);
+                    VeloKernel.apply(st, p, g, stats, w, scale, this.parallel);
                 } else {
                     VeloReference.apply(st, p, g, stats, w, scale);
                 }

@@ -143,7 +143,7 @@ public class TaskProblem implements InnerProblem<TaskProblem.Episode, TaskProble
     @Override
     public void unroll(Episode e, Member m, float[] theta, int n, double[] losses, Parallel par) {
         Task task = e.task;
-        Optimizer opt = optimizer.withTheta(theta).create(task.specs(), e.horizon);
+        Optimizer opt = optimizer.withTheta(theta).create(task.specs(), io.lopt.optim.RunContext.of(e.horizon, par));
         if (m.optState != null) {
             opt.restoreState(m.optState);
         }

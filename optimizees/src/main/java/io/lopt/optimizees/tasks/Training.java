@@ -58,7 +58,7 @@ public final class Training {
 
     public static Result run(Task task, OptimizerFactory factory, Options o, Listener listener, Parallel par) {
         List<Parameter> params = task.init();
-        Optimizer opt = factory.create(task.specs(), o.steps());
+        Optimizer opt = factory.create(task.specs(), io.lopt.optim.RunContext.of(o.steps(), par));
         Task.Workspace ws = task.newWorkspace();
         float[] losses = new float[(int) o.steps()];
         Divergence divergence = new Divergence(o.divergenceFactor());
