@@ -1,6 +1,7 @@
 package io.lopt.checkpoints;
 
 import io.lopt.optim.OptimizerState;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,5 +32,28 @@ public final class OptimizerStates {
             }
         }
         return new OptimizerState(kind, step, t);
+    }
+
+    private static final String PREFIX = "opt";
+
+    /**
+     * Writes an optimizer's state to {@code file} (atomically: an existing file is replaced only once the new one is
+     * complete), as a checksummed safetensors file, so that a training loop can stop and resume bit-exactly.
+     */
+    public static void write(Path file, OptimizerState state) {
+        com.fasterxml.jackson.databind.node.ObjectNode meta = Safetensors.JSON.createObjectNode();
+        meta.putObject("optimizer_state").put("kind", state.kind()).put("step", state.step());
+        new StateCheckpoint(state.step(), meta, toTensors(PREFIX, state)).write(file);
+    }
+
+    /** Reads a state written by {@link #write}; a damaged or foreign file is a {@link CheckpointException}. */
+    public static OptimizerState read(Path file) {
+        StateCheckpoint c = StateCheckpoint.read(file);
+        com.fasterxml.jackson.databind.JsonNode o = c.meta().get("optimizer_state");
+        if (o == null || !o.isObject() || !o.path("kind").isTextual() || !o.path("step").canConvertToLong()) {
+            throw new CheckpointException(CheckpointException.Kind.UNSUPPORTED_FORMAT, file,
+                    "not an optimizer state (a meta-training state? those resume with lopt meta-train --resume)");
+        }
+        return fromTensors(PREFIX, o.get("kind").asText(), o.get("step").asLong(), c.tensorMap());
     }
 }

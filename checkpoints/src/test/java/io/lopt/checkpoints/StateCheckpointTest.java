@@ -129,4 +129,44 @@ class StateCheckpointTest {
             assertArrayEquals(pa.get(t).values(), pb.get(t).values());
         }
     }
+
+    @Test
+    void anOptimizerStateFileRoundTripsAndRefusesDamageAndForeignFiles() throws IOException {
+        List<ParamSpec> specs = List.of(ParamSpec.mup("w", new int[] {7, 5}, Role.HIDDEN, 7),
+                ParamSpec.mup("b", new int[] {5}, Role.BIAS, 1));
+        Optimizer a = LearnedOptimizerCheckpointTest.randomLo(LoptConfig.mulo(), 2).create(specs);
+        List<Parameter> p = new ArrayList<>();
+        for (ParamSpec s : specs) {
+            p.add(Parameter.zeros(s));
+        }
+        Rng r = new Rng(8);
+        for (int i = 0; i < 4; i++) {
+            List<float[]> g = new ArrayList<>();
+            for (ParamSpec s : specs) {
+                float[] v = new float[s.size()];
+                r.fillNormal(v, 1);
+                g.add(v);
+            }
+            a.step(p, g);
+        }
+        OptimizerState st = a.exportState();
+        Path f = dir.resolve("opt.safetensors");
+        OptimizerStates.write(f, st);
+        OptimizerState back = OptimizerStates.read(f);
+        assertEquals(st.kind(), back.kind());
+        assertEquals(4, back.step());
+        assertEquals(st.tensors().keySet(), back.tensors().keySet());
+        for (String k : st.tensors().keySet()) {
+            assertArrayEquals(st.tensors().get(k), back.tensors().get(k), k);
+        }
+        byte[] bytes = Files.readAllBytes(f);
+        bytes[bytes.length - 3] ^= 0x10;
+        Files.write(f, bytes);
+        assertEquals(CheckpointException.Kind.CHECKSUM_MISMATCH,
+                assertThrows(CheckpointException.class, () -> OptimizerStates.read(f)).kind());
+        Path meta = dir.resolve("meta.safetensors");
+        state(3).write(meta);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> OptimizerStates.read(meta));
+        assertTrue(e.getMessage().contains("not an optimizer state"), e.getMessage());
+    }
 }
