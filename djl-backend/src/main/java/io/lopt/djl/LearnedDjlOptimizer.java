@@ -30,8 +30,8 @@ import java.util.Map;
  * Linear weight as {@code [out, in]}; it is seen transposed, {@code [in, out]} with fan_in = in, the layout lopt's
  * learned optimizers were meta-trained on. s_W follows the role (μP: 1/fan_in for hidden matrices).
  *
- * <p>small_fc_lopt (μLO, SP LO) runs on the weight's own device (GPU included) with the batched backend. Other learned
- * optimizers run on the host with lopt's CPU kernels; VeLO-style ones need the run length ({@link Builder#optHorizon})
+ * <p>small_fc_lopt (μLO, SP LO) on a GPU-resident weight runs on that device with the batched backend; on the CPU, and
+ * for other learned optimizers, the step runs on the host with lopt's fused kernels; VeLO-style ones need the run length ({@link Builder#optHorizon})
  * and the training loss of each step ({@link #observeLoss}, before {@code trainer.step()}).
  *
  * <p>DJL's PyTorch engine leaves the gradient of a weight to the optimizer when the optimizer is not one of its own;
@@ -76,7 +76,8 @@ public final class LearnedDjlOptimizer extends Optimizer {
         NDArray w = info.transposed ? weight.transpose() : weight;
         NDArray g = info.transposed ? grad.transpose() : grad;
         int n = info.spec.size();
-        if (factory instanceof SmallFcLopt lo && lo.config().hiddenSizes().size() == 2) {
+        if (factory instanceof SmallFcLopt lo && lo.config().hiddenSizes().size() == 2
+                && weight.getDevice().isGpu()) {
             NDManager m = managers.computeIfAbsent(parameterId, k -> NDManager.newBaseManager(weight.getDevice(), "PyTorch"));
             BatchedSmallFcLopt b = onDevice.computeIfAbsent(parameterId, k -> new BatchedSmallFcLopt(lo.config(),
                     List.of(info.spec), List.of(lo.theta()), java.util.Collections.singletonList(null),
