@@ -192,6 +192,9 @@ public final class LearnedOptimizerKinds {
             if (c.relativeTime()) {
                 o.put("time_reference", c.timeReference()); // absent: absolute time, as in files written before it
             }
+            if (c.decays()) {
+                o.put("decay_to", c.decayTo()); // absent: no decay, as in files written before it
+            }
             return o;
         }
 
@@ -206,6 +209,15 @@ public final class LearnedOptimizerKinds {
                 timeReference = o.get("time_reference").asLong();
                 o = ((ObjectNode) o).deepCopy();
                 ((ObjectNode) o).remove("time_reference");
+            }
+            double decayTo = 1.0;
+            if (o.has("decay_to")) {
+                if (!o.get("decay_to").isNumber()) {
+                    throw Safetensors.corrupt(file, "decay_to must be a number, got " + o.get("decay_to"));
+                }
+                decayTo = o.get("decay_to").asDouble();
+                o = ((ObjectNode) o).deepCopy();
+                ((ObjectNode) o).remove("decay_to");
             }
             checkKeys(o, KEYS, NAME, file);
             JsonNode hs = o.get("hidden_sizes");
@@ -224,7 +236,7 @@ public final class LearnedOptimizerKinds {
             }
             try {
                 return new LoptConfig(hidden, o.get("step_mult").asDouble(), o.get("exp_mult").asDouble(),
-                        o.get("mup").asBoolean(), timeReference);
+                        o.get("mup").asBoolean(), timeReference, decayTo);
             } catch (IllegalArgumentException e) {
                 throw Safetensors.corrupt(file, "invalid small_fc_lopt configuration: " + e.getMessage());
             }

@@ -63,7 +63,8 @@ final class BatchedSmallFcLopt {
             throw new IllegalArgumentException(horizons.length + " horizons for " + particles + " particles");
         }
         for (long h : horizons) {
-            config.clock(0, h); // a relative clock needs every horizon
+            config.clock(0, h); // a relative clock and a decay need every horizon
+            config.decay(0, h);
         }
         this.horizons = horizons.clone();
         int size = layout.size();
@@ -175,8 +176,16 @@ final class BatchedSmallFcLopt {
             scope.suppressNotUsedWarning();
             NDArray time = manager.create(tf, new Shape(particles, 1, MetaParameters.TIME_FEATURES));
             NDArray bias1 = b1.add(time.matMul(wTime)); // the time features are equal for every element
+            NDArray decay = null;
+            if (config.decays()) {
+                float[] f = new float[particles];
+                for (int p = 0; p < particles; p++) {
+                    f[p] = (float) config.decay(steps[p], horizons[p]);
+                }
+                decay = manager.create(f, new Shape(particles, 1));
+            }
             for (int t = 0; t < specs.size(); t++) {
-                keep(params, t, step(t, params[t], grads[t], bias1));
+                keep(params, t, step(t, params[t], grads[t], bias1, decay));
             }
         }
         for (int p = 0; p < particles; p++) {
@@ -184,7 +193,8 @@ final class BatchedSmallFcLopt {
         }
     }
 
-    private NDArray step(int t, NDArray pFlat, NDArray gFlat, NDArray bias1) {
+    /** @param decay each particle's step factor [P, 1] over its run, or null (no decay) */
+    private NDArray step(int t, NDArray pFlat, NDArray gFlat, NDArray bias1, NDArray decay) {
         ParamSpec s = specs.get(t);
         NDArray[] st = state[t];
         boolean matrix = s.rank() == 2;
@@ -278,6 +288,9 @@ final class BatchedSmallFcLopt {
         NDArray mg = out.get(":, :, 1");
         float scale = (float) (config.stepMult() * (config.mup() ? s.updateScale() : 1.0));
         NDArray step = d.mul(mg.mul((float) config.expMult()).exp()).mul(scale);
+        if (decay != null) {
+            step = step.mul(decay);
+        }
         NDArray newP = pFlat.sub(step);
         for (int k = 0; k < 3; k++) {
             keep(st, k, m[k].reshape(particles, n));

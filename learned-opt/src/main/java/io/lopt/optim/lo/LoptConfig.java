@@ -13,15 +13,22 @@ import java.util.List;
  * @param mup         whether each tensor's step is multiplied by its s_W (μLO) or not (SP LO)
  * @param timeReference 0: the time features read the step t itself (the paper's); R &gt; 0: they read the run's
  *                    progress on a clock of R steps, t · R / T for a run of T steps, so that a run of any length
- *                    looks like a run of R steps at the same fraction of training (docs/relative-time.md)
+ *                    looks like a run of R steps at the same fraction of training (docs/spec.md §6)
+ * @param decayTo     1: the paper's step; f &lt; 1: every step is also multiplied by a cosine decay over the run,
+ *                    f + (1 − f) · ½ (1 + cos(π t / T)), from 1 at the first step to f at the last (docs/spec.md §6)
  */
-public record LoptConfig(List<Integer> hiddenSizes, double stepMult, double expMult, boolean mup, long timeReference)
-        implements LearnedOptimizer {
+public record LoptConfig(List<Integer> hiddenSizes, double stepMult, double expMult, boolean mup, long timeReference,
+        double decayTo) implements LearnedOptimizer {
     public static final List<Integer> PAPER_HIDDEN = List.of(32, 32);
 
-    /** A learned optimizer whose time features read the step itself (the paper's). */
+    /** A learned optimizer whose time features read the step itself and whose step is not decayed (the paper's). */
     public LoptConfig(List<Integer> hiddenSizes, double stepMult, double expMult, boolean mup) {
-        this(hiddenSizes, stepMult, expMult, mup, 0);
+        this(hiddenSizes, stepMult, expMult, mup, 0, 1.0);
+    }
+
+    /** The paper's step (no decay) with time features on the clock of {@code timeReference}. */
+    public LoptConfig(List<Integer> hiddenSizes, double stepMult, double expMult, boolean mup, long timeReference) {
+        this(hiddenSizes, stepMult, expMult, mup, timeReference, 1.0);
     }
 
     public LoptConfig {
@@ -45,11 +52,45 @@ public record LoptConfig(List<Integer> hiddenSizes, double stepMult, double expM
             throw new IllegalArgumentException("time_reference must be 0 (absolute time) or a number of steps in [1, 1e8], "
                     + "got " + timeReference);
         }
+        if (!(decayTo > 0 && decayTo <= 1)) {
+            throw new IllegalArgumentException("decay_to must be in (0, 1] (1: no decay), got " + decayTo);
+        }
     }
 
     /** This configuration with its time features on a clock of {@code steps} steps (0: absolute time). */
     public LoptConfig withTimeReference(long steps) {
-        return new LoptConfig(hiddenSizes, stepMult, expMult, mup, steps);
+        return new LoptConfig(hiddenSizes, stepMult, expMult, mup, steps, decayTo);
+    }
+
+    /** This configuration with its steps decayed along a cosine to {@code f} of their size at the end of the run. */
+    public LoptConfig withDecayTo(double f) {
+        return new LoptConfig(hiddenSizes, stepMult, expMult, mup, timeReference, f);
+    }
+
+    /** Whether the step is decayed over the run (needs the run's horizon). */
+    public boolean decays() {
+        return decayTo < 1;
+    }
+
+    /** Whether the optimizer needs the run's horizon: relative time or a decay over the run. */
+    public boolean needsHorizon() {
+        return relativeTime() || decays();
+    }
+
+    /**
+     * The factor of the step at step {@code t} of a run of {@code horizon} steps: 1 without decay, else
+     * decayTo + (1 − decayTo) · ½ (1 + cos(π · min(t / (T − 1), 1))), 1 at the first step and decayTo at the last.
+     */
+    public double decay(long t, long horizon) {
+        if (!decays()) {
+            return 1.0;
+        }
+        if (horizon < 1) {
+            throw new IllegalArgumentException("this learned optimizer decays its step over the run (decay_to=" + decayTo
+                    + "), so it needs the run's horizon: a positive number of steps, got " + horizon);
+        }
+        double frac = horizon <= 1 ? 1.0 : Math.min(1.0, (double) t / (horizon - 1));
+        return decayTo + (1 - decayTo) * 0.5 * (1 + Math.cos(Math.PI * frac));
     }
 
     /** Whether the time features read the run's progress rather than the step (needs the run's horizon). */

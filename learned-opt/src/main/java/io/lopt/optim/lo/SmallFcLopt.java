@@ -77,7 +77,8 @@ public final class SmallFcLopt implements OptimizerFactory {
     @Override
     public String describe() {
         return (config.mup() ? "mulo" : "sp-lo") + "(hidden=" + config.hiddenSizes() + ", λ1=" + config.stepMult()
-                + (config.relativeTime() ? ", time relative to " + config.timeReference() + " steps" : "") + ")";
+                + (config.relativeTime() ? ", time relative to " + config.timeReference() + " steps" : "")
+                + (config.decays() ? ", cosine decay to " + config.decayTo() : "") + ")";
     }
 
     /**
@@ -86,10 +87,10 @@ public final class SmallFcLopt implements OptimizerFactory {
      */
     @Override
     public Optimizer create(List<ParamSpec> specs) {
-        if (config.relativeTime()) {
-            throw new IllegalStateException("this learned optimizer reads time relative to the run's length (time_reference="
-                    + config.timeReference() + "): create it with create(specs, horizon), or give the DJL/DL4J adapter "
-                    + "the number of training steps");
+        if (config.needsHorizon()) {
+            throw new IllegalStateException("this learned optimizer needs the run's length (time_reference="
+                    + config.timeReference() + ", decay_to=" + config.decayTo() + "): create it with "
+                    + "create(specs, horizon), or give the DJL/DL4J adapter the number of training steps");
         }
         return new Stepper(specs, 0, parallel);
     }
@@ -97,12 +98,14 @@ public final class SmallFcLopt implements OptimizerFactory {
     @Override
     public Optimizer create(List<ParamSpec> specs, long horizon) {
         config.clock(0, horizon); // validates the horizon when the clock needs it
+        config.decay(0, horizon);
         return new Stepper(specs, horizon, parallel);
     }
 
     @Override
     public Optimizer create(List<ParamSpec> specs, io.lopt.optim.RunContext context) {
         config.clock(0, context.horizon());
+        config.decay(0, context.horizon());
         return new Stepper(specs, context.horizon(), context.parallel());
     }
 
@@ -132,10 +135,14 @@ public final class SmallFcLopt implements OptimizerFactory {
             check(params, grads);
             float expMult = (float) config.expMult();
             double t = config.clock(step, horizon);
+            double decay = config.decay(step, horizon);
             float[] bias1 = impl == Implementation.FUSED ? SmallFcLoptKernel.firstLayerBias(theta, layout, t) : null;
             for (int i = 0; i < specs.size(); i++) {
                 ParamSpec s = specs.get(i);
                 float scale = (float) (config.stepMult() * (config.mup() ? s.updateScale() : 1.0));
+                if (decay != 1.0) {
+                    scale = (float) (scale * decay);
+                }
                 float[] p = params.get(i).values();
                 if (impl == Implementation.FUSED) {
                     SmallFcLoptKernel.step(states.get(i), p, grads.get(i), theta, layout, decays, bias1, scale, expMult,

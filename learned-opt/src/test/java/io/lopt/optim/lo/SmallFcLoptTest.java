@@ -74,9 +74,10 @@ class SmallFcLoptTest {
         {257, 129}, {2, 20000}, {40000}, {5, 5}, {16, 48}, {300, 70}};
 
     @ParameterizedTest
-    @CsvSource({"true, 0", "false, 0", "true, 1000", "false, 7"})
-    void fusedKernelMatchesTheScalarReference(boolean mup, long timeReference) {
-        LoptConfig cfg = (mup ? LoptConfig.mulo() : LoptConfig.sp()).withTimeReference(timeReference);
+    @CsvSource({"true, 0, 1.0", "false, 0, 1.0", "true, 1000, 1.0", "false, 7, 1.0", "true, 1000, 0.1"})
+    void fusedKernelMatchesTheScalarReference(boolean mup, long timeReference, double decayTo) {
+        LoptConfig cfg = (mup ? LoptConfig.mulo() : LoptConfig.sp()).withTimeReference(timeReference)
+                .withDecayTo(decayTo);
         float[] theta = randomTheta(cfg, 11);
         List<ParamSpec> specs = new ArrayList<>();
         for (int i = 0; i < SHAPES.length; i++) {
@@ -137,6 +138,42 @@ class SmallFcLoptTest {
         // the time features at the same fraction of any run are the same
         assertArrayEquals(SmallFcLoptReference.timeFeatures(rel.clock(100, 400)),
                 SmallFcLoptReference.timeFeatures(rel.clock(2500, 10_000)));
+    }
+
+    @Test
+    void aDecayingStepIsTheSameStepTimesTheCosineFactor() {
+        LoptConfig plain = LoptConfig.mulo().withTimeReference(100);
+        LoptConfig decaying = plain.withDecayTo(0.1);
+        assertEquals(1.0, decaying.decay(0, 100), 0.0);
+        assertEquals(0.1, decaying.decay(99, 100), 1e-12);
+        assertEquals(0.55, decaying.decay(99, 199), 1e-12);
+        assertEquals(0.1, decaying.decay(500, 100), 1e-12, "past the horizon it stays at the final fraction");
+        assertEquals(1.0, plain.decay(50, 100), 0.0);
+        float[] theta = randomTheta(plain, 31);
+        List<ParamSpec> specs = List.of(spec("w", 9, 5), spec("b", 5));
+        for (SmallFcLopt.Implementation impl : SmallFcLopt.Implementation.values()) {
+            Optimizer a = new SmallFcLopt(plain, theta, impl, TWO).create(specs, 100);
+            Optimizer b = new SmallFcLopt(decaying, theta, impl, TWO).create(specs, 100);
+            List<Parameter> pa = randomParams(specs, 5, 0.1);
+            Rng rng = new Rng(6);
+            for (int s = 0; s < 40; s++) { // run a to step 40, then give b the same state
+                a.step(pa, randomGrads(specs, rng, 1.0));
+            }
+            b.restoreState(a.exportState());
+            List<Parameter> pb = copy(pa);
+            List<Parameter> before = copy(pa);
+            List<float[]> g = randomGrads(specs, rng, 1.0);
+            a.step(pa, g);
+            b.step(pb, g);
+            double f = decaying.decay(40, 100);
+            for (int t = 0; t < specs.size(); t++) {
+                for (int i = 0; i < specs.get(t).size(); i++) {
+                    double ua = before.get(t).values()[i] - pa.get(t).values()[i];
+                    double ub = before.get(t).values()[i] - pb.get(t).values()[i];
+                    assertEquals(f * ua, ub, 1e-5 * Math.abs(ua) + 2e-7, impl + " " + specs.get(t).name() + "[" + i + "]");
+                }
+            }
+        }
     }
 
     @Test

@@ -73,10 +73,10 @@ public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerS
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record OptimizerSpec(String kind, List<Integer> hiddenSizes, Double stepMult, Double expMult,
-            Integer lstmHidden, Integer bankSize, Boolean mup, Long timeReference) {
+            Integer lstmHidden, Integer bankSize, Boolean mup, Long timeReference, Double decayTo) {
         public OptimizerSpec(String kind, List<Integer> hiddenSizes, Double stepMult, Double expMult,
                 Integer lstmHidden, Integer bankSize, Boolean mup) {
-            this(kind, hiddenSizes, stepMult, expMult, lstmHidden, bankSize, mup, null);
+            this(kind, hiddenSizes, stepMult, expMult, lstmHidden, bankSize, mup, null, null);
         }
 
         public OptimizerSpec {
@@ -86,22 +86,25 @@ public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerS
                         "optimizer of kind small_fc_lopt needs hidden_sizes, step_mult and exp_mult");
                 require(lstmHidden == null && bankSize == null,
                         "lstm_hidden and bank_size are VeLO keys; small_fc_lopt does not take them");
+                require(decayTo == null || (decayTo > 0 && decayTo <= 1),
+                        "optimizer.decay_to must be in (0, 1] (1: no decay), got " + decayTo);
                 require(timeReference == null || timeReference >= 0,
                         "optimizer.time_reference must be 0 (absolute time) or a positive number of steps, got "
                                 + timeReference);
             } else if ("velo".equals(kind)) {
                 require(lstmHidden != null && bankSize != null, "optimizer of kind velo needs lstm_hidden and bank_size");
-                require(hiddenSizes == null && stepMult == null && expMult == null && timeReference == null,
-                        "hidden_sizes, step_mult, exp_mult and time_reference are small_fc_lopt keys; velo does not take "
-                                + "them");
+                require(hiddenSizes == null && stepMult == null && expMult == null && timeReference == null
+                                && decayTo == null,
+                        "hidden_sizes, step_mult, exp_mult, time_reference and decay_to are small_fc_lopt keys; velo "
+                                + "does not take them");
             } else {
                 throw new IllegalArgumentException("optimizer.kind must be small_fc_lopt or velo, got '" + kind + "'");
             }
-            learned(kind, hiddenSizes, stepMult, expMult, lstmHidden, bankSize, mup, timeReference); // validates
+            learned(kind, hiddenSizes, stepMult, expMult, lstmHidden, bankSize, mup, timeReference, decayTo); // checks
         }
 
         private static final List<String> KEYS = List.of("kind", "hidden_sizes", "step_mult", "exp_mult", "lstm_hidden",
-                "bank_size", "mup", "time_reference");
+                "bank_size", "mup", "time_reference", "decay_to");
 
         /** Binds the keys a kind takes (the others stay absent rather than defaulted). */
         @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
@@ -121,7 +124,7 @@ public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerS
             return new OptimizerSpec(o.has("kind") ? o.get("kind").asText() : null, hidden, number(o, "step_mult"),
                     number(o, "exp_mult"), integer(o, "lstm_hidden"), integer(o, "bank_size"),
                     o.has("mup") ? bool(o.get("mup")) : null,
-                    o.has("time_reference") ? Long.valueOf(integer(o, "time_reference")) : null);
+                    o.has("time_reference") ? Long.valueOf(integer(o, "time_reference")) : null, number(o, "decay_to"));
         }
 
         private static Double number(JsonNode o, String k) {
@@ -146,13 +149,14 @@ public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerS
         }
 
         private static LearnedOptimizer learned(String kind, List<Integer> hiddenSizes, Double stepMult, Double expMult,
-                Integer lstmHidden, Integer bankSize, Boolean mup, Long timeReference) {
+                Integer lstmHidden, Integer bankSize, Boolean mup, Long timeReference, Double decayTo) {
             return "velo".equals(kind) ? new VeloConfig(lstmHidden, bankSize, mup)
-                    : new LoptConfig(hiddenSizes, stepMult, expMult, mup, timeReference == null ? 0 : timeReference);
+                    : new LoptConfig(hiddenSizes, stepMult, expMult, mup, timeReference == null ? 0 : timeReference,
+                            decayTo == null ? 1.0 : decayTo);
         }
 
         public LearnedOptimizer learnedOptimizer() {
-            return learned(kind, hiddenSizes, stepMult, expMult, lstmHidden, bankSize, mup, timeReference);
+            return learned(kind, hiddenSizes, stepMult, expMult, lstmHidden, bankSize, mup, timeReference, decayTo);
         }
     }
 
