@@ -68,15 +68,17 @@ class LearnedOptimizerCheckpointTest {
 
     @Test
     void aRelativeTimeReferenceRoundTripsAndOldFilesReadAsAbsoluteTime() {
-        LoptConfig rel = LoptConfig.mulo().withTimeReference(1000);
+        LoptConfig rel = LoptConfig.mulo().withTimeReference(1000).withDecayTo(0.1);
         LearnedOptimizerCheckpoint c = LearnedOptimizerKinds.of(randomLo(rel, 5), Provenance.of("relative time test"));
         Path f = dir.resolve("rel.safetensors");
         c.write(f);
         LearnedOptimizerCheckpoint back = LearnedOptimizerCheckpoint.read(f);
         assertEquals(rel, LearnedOptimizerKinds.smallFcConfig(back));
         assertTrue(Safetensors.parse(c.toBytes(), null).metadata().get("lopt").contains("\"time_reference\":1000"));
+        assertTrue(Safetensors.parse(c.toBytes(), null).metadata().get("lopt").contains("\"decay_to\":0.1"));
         // absolute time writes no key, so files from before the key are read (and written) unchanged
         assertFalse(Safetensors.parse(sample().toBytes(), null).metadata().get("lopt").contains("time_reference"));
+        assertFalse(Safetensors.parse(sample().toBytes(), null).metadata().get("lopt").contains("decay_to"));
         String bad = Safetensors.parse(c.toBytes(), null).metadata().get("lopt").replace("\"time_reference\":1000",
                 "\"time_reference\":-3");
         CheckpointException e = assertThrows(CheckpointException.class,

@@ -59,6 +59,10 @@ class StrictConfigTest {
                 .timeReference(), "absent: absolute time");
         assertContains("optimizer.time_reference must be an integer", error("preset: quick\n" + opt.formatted("0.5")));
         assertContains("time_reference must be 0", error("preset: quick\n" + opt.formatted("-4")));
+        Files.writeString(f, "preset: quick\n" + opt.formatted("1000, decay_to: 0.1"));
+        assertEquals(0.1, ((io.lopt.optim.lo.LoptConfig) Presets.load(f.toString()).optimizer().learnedOptimizer())
+                .decayTo());
+        assertContains("decay_to must be in (0, 1]", error("preset: quick\n" + opt.formatted("1000, decay_to: 1.5")));
         assertContains("velo does not take them", error("preset: quick\noptimizer: {kind: velo, lstm_hidden: 16, "
                 + "bank_size: 8, mup: true, time_reference: 10}\n"));
     }
