@@ -8,7 +8,7 @@ import org.apache.spark.SparkConf;
  *
  * @param master          the Spark master URL: {@code local[N]}, {@code spark://host:port}, {@code yarn},
  *                        {@code k8s://...}; null: the one {@code spark-submit} set
- * @param partitions      how many partitions the pairs are spread over (0: the cluster's default parallelism, at most
+ * @param partitions      how many partitions the pairs are spread over (0: 4 per core of the cluster, at most
  *                        one pair per partition); does not change the result
  * @param threadsPerTask  threads each task uses for its pairs (match {@code spark.task.cpus}); does not change the
  *                        result

@@ -114,11 +114,22 @@ public final class SparkParticles implements ParticleBackend {
         return states.getNumPartitions();
     }
 
+    /**
+     * Spreads the pairs over the partitions round-robin (pair k to partition k mod P), so that every partition gets a
+     * mix of the estimators' task sizes; by default 4 partitions per core of the cluster (at most one pair each), so
+     * that Spark's scheduler can balance uneven pairs. Neither changes θ: the driver reduces in pair order.
+     */
     private void place(List<PairState> pairs) {
-        int parts = options.partitions() > 0 ? options.partitions() : sc.defaultParallelism();
+        int parts = options.partitions() > 0 ? options.partitions() : 4 * sc.defaultParallelism();
         parts = Math.max(1, Math.min(parts, pairs.size()));
+        List<PairState> order = new ArrayList<>(pairs.size());
+        for (int j = 0; j < parts; j++) {
+            for (int k = j; k < pairs.size(); k += parts) {
+                order.add(pairs.get(k));
+            }
+        }
         dropLineage();
-        states = sc.parallelize(pairs, parts).persist(StorageLevel.MEMORY_AND_DISK());
+        states = sc.parallelize(order, parts).persist(StorageLevel.MEMORY_AND_DISK());
         stepsSinceCheckpoint = 0;
     }
 
