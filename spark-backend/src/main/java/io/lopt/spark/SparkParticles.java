@@ -200,7 +200,10 @@ public final class SparkParticles implements ParticleBackend {
         Map<String, Double> times = new LinkedHashMap<>();
         times.put("executor_compute_s", compute / 1e9);
         times.put("slowest_partition_s", slowest / 1e9);
-        times.put("spark_overhead_s", Math.max(0, wall - slowest / 1e9));
+        // the step's wall time beyond its compute spread perfectly over the cluster's cores (scheduling, task start,
+        // (de)serialising pair states, broadcast, collection, and cores left idle by uneven partitions)
+        int cores = Math.max(1, Math.min(sc.defaultParallelism(), partitions()));
+        times.put("spark_overhead_s", Math.max(0, wall - compute / 1e9 / cores));
         lastTimes = times;
         return out;
     }
