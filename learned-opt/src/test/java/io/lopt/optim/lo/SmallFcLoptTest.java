@@ -177,6 +177,20 @@ class SmallFcLoptTest {
     }
 
     @Test
+    void aNonZeroReadoutAtTheFirstStepIsFlaggedAsNotMuP() {
+        ParamSpec out = ParamSpec.mup("out.w", new int[] {8, 3}, Role.OUTPUT, 8);
+        ParamSpec hid = ParamSpec.mup("h.w", new int[] {8, 8}, Role.HIDDEN, 8);
+        Parameter zero = Parameter.zeros(out);
+        Parameter sp = Parameter.zeros(out);
+        sp.values()[5] = 0.3f;
+        Parameter h = Parameter.zeros(hid);
+        h.values()[0] = 1f; // hidden weights are non-zero in any model
+        assertEquals(null, SmallFcLopt.warnIfNotMuP(List.of(h, zero)));
+        String w = SmallFcLopt.warnIfNotMuP(List.of(h, sp));
+        assertTrue(w != null && w.contains("out.w") && w.contains("Initialise the readout to 0"), w);
+    }
+
+    @Test
     void relativeTimeNeedsTheHorizon() {
         SmallFcLopt rel = new SmallFcLopt(LoptConfig.mulo().withTimeReference(1000), randomTheta(LoptConfig.mulo(), 2));
         List<ParamSpec> specs = List.of(spec("b", 5));
