@@ -168,7 +168,7 @@ public final class LearnedDjlOptimizer extends Optimizer {
         private OptimizerFactory factory;
         private Block block;
         private final Map<String, Role> roles = new LinkedHashMap<>();
-        private long horizon = 1000;
+        private long horizon = 0;
         private Boolean mupOverride;
         private boolean mup;
 
@@ -204,7 +204,10 @@ public final class LearnedDjlOptimizer extends Optimizer {
             return this;
         }
 
-        /** The length of the training run, for learned optimizers that read it (VeLO-style); default 1000. */
+        /**
+         * The length of the training run in steps, for learned optimizers that read it (VeLO-style; μLO with relative
+         * time or a decay, as the shipped one); required for those, ignored by the others.
+         */
         public Builder optHorizon(long steps) {
             this.horizon = steps;
             return this;
@@ -225,6 +228,12 @@ public final class LearnedDjlOptimizer extends Optimizer {
             }
             if (mupOverride != null) {
                 mup = mupOverride;
+            }
+            boolean needsHorizon = factory instanceof io.lopt.optim.velo.Velo
+                    || factory instanceof SmallFcLopt lo && lo.config().needsHorizon();
+            if (needsHorizon && horizon < 1) {
+                throw new IllegalArgumentException(factory.describe() + " needs the length of the training run: "
+                        + "call optHorizon(steps)");
             }
             return new LearnedDjlOptimizer(this);
         }
