@@ -47,6 +47,16 @@ class LearnedDjlOptimizerTest {
     }
 
     @Test
+    void anOptimizerThatReadsTheRunsLengthNeedsOptHorizon() {
+        io.lopt.optim.lo.LoptConfig cfg = io.lopt.optim.lo.LoptConfig.mulo().withTimeReference(1000).withDecayTo(0.1);
+        SmallFcLopt lo = new SmallFcLopt(cfg, cfg.initialTheta(1));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> LearnedDjlOptimizer.builder().setLearnedOptimizer(lo, true).setBlock(new SequentialBlock()).build());
+        assertTrue(e.getMessage().contains("optHorizon"), e.getMessage());
+        LearnedDjlOptimizer.builder().setLearnedOptimizer(lo, true).setBlock(new SequentialBlock()).optHorizon(500).build();
+    }
+
+    @Test
     void aDjlTrainerTrainsFashionMnistLikeOurOwnLoop() {
         assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEFAULT_DIR)), "Fashion-MNIST not installed");
         TaskSpec spec = TaskSpec.parse("dataset=fashion-mnist,res=8,width=32,depth=2,param=sp,batch=64,seed=3");
