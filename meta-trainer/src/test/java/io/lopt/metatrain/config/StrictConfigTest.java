@@ -55,7 +55,7 @@ class StrictConfigTest {
         io.lopt.optim.lo.LoptConfig c = (io.lopt.optim.lo.LoptConfig) Presets.load(f.toString()).optimizer()
                 .learnedOptimizer();
         assertEquals(1000, c.timeReference());
-        assertEquals(0, ((io.lopt.optim.lo.LoptConfig) Presets.load("quick").optimizer().learnedOptimizer())
+        assertEquals(0, ((io.lopt.optim.lo.LoptConfig) Presets.load("lo-s").optimizer().learnedOptimizer())
                 .timeReference(), "absent: absolute time");
         assertContains("optimizer.time_reference must be an integer", error("preset: quick\n" + opt.formatted("0.5")));
         assertContains("time_reference must be 0", error("preset: quick\n" + opt.formatted("-4")));
