@@ -56,4 +56,44 @@ public final class OptimizerStates {
         }
         return fromTensors(PREFIX, o.get("kind").asText(), o.get("step").asLong(), c.tensorMap());
     }
+
+    /**
+     * Writes several named optimizer states (one per tensor, as the DJL and DL4J adapters keep them) to one file,
+     * atomically and checksummed.
+     */
+    public static void writeAll(Path file, Map<String, OptimizerState> states) {
+        com.fasterxml.jackson.databind.node.ObjectNode meta = Safetensors.JSON.createObjectNode();
+        com.fasterxml.jackson.databind.node.ArrayNode arr = meta.putArray("optimizer_states");
+        List<Tensor> tensors = new ArrayList<>();
+        int i = 0;
+        long maxStep = 0;
+        for (Map.Entry<String, OptimizerState> e : states.entrySet()) {
+            arr.addObject().put("name", e.getKey()).put("kind", e.getValue().kind()).put("step", e.getValue().step());
+            tensors.addAll(toTensors(PREFIX + i, e.getValue()));
+            maxStep = Math.max(maxStep, e.getValue().step());
+            i++;
+        }
+        new StateCheckpoint(maxStep, meta, tensors).write(file);
+    }
+
+    /** Reads the states written by {@link #writeAll}, by name, in the order they were written. */
+    public static Map<String, OptimizerState> readAll(Path file) {
+        StateCheckpoint c = StateCheckpoint.read(file);
+        com.fasterxml.jackson.databind.JsonNode arr = c.meta().get("optimizer_states");
+        if (arr == null || !arr.isArray()) {
+            throw new CheckpointException(CheckpointException.Kind.UNSUPPORTED_FORMAT, file,
+                    "not a file of optimizer states (written by OptimizerStates.writeAll)");
+        }
+        Map<String, Tensor> tensors = c.tensorMap();
+        Map<String, OptimizerState> out = new LinkedHashMap<>();
+        for (int i = 0; i < arr.size(); i++) {
+            com.fasterxml.jackson.databind.JsonNode o = arr.get(i);
+            if (!o.path("name").isTextual() || !o.path("kind").isTextual() || !o.path("step").canConvertToLong()) {
+                throw Safetensors.corrupt(file, "optimizer state entry " + i + " lacks name, kind or step");
+            }
+            out.put(o.get("name").asText(), fromTensors(PREFIX + i, o.get("kind").asText(), o.get("step").asLong(),
+                    tensors));
+        }
+        return out;
+    }
 }

@@ -48,6 +48,8 @@ public final class LearnedDjlOptimizer extends Optimizer {
     private final Map<String, NDManager> managers = new HashMap<>();
     private final Map<String, io.lopt.optim.Optimizer> onHost = new HashMap<>();
     private double loss = Double.NaN;
+    /** States to restore, by parameter name, into the per-parameter optimizers when they are created. */
+    private final Map<String, io.lopt.optim.OptimizerState> pending = new HashMap<>();
 
     private record Info(String name, ParamSpec spec, boolean transposed) {
     }
@@ -80,7 +82,7 @@ public final class LearnedDjlOptimizer extends Optimizer {
                 && weight.getDevice().isGpu()) {
             NDManager m = managers.computeIfAbsent(parameterId, k -> NDManager.newBaseManager(weight.getDevice(), "PyTorch"));
             BatchedSmallFcLopt b = onDevice.computeIfAbsent(parameterId, k -> new BatchedSmallFcLopt(lo.config(),
-                    List.of(info.spec), List.of(lo.theta()), java.util.Collections.singletonList(null),
+                    List.of(info.spec), List.of(lo.theta()), java.util.Collections.singletonList(pending.remove(info.name)),
                     new long[] {horizon}, m));
             NDArray[] p = {w.reshape(1, n).duplicate()};
             p[0].attach(m);
@@ -93,8 +95,14 @@ public final class LearnedDjlOptimizer extends Optimizer {
             delta.close();
             p[0].close();
         } else {
-            io.lopt.optim.Optimizer opt = onHost.computeIfAbsent(parameterId,
-                    k -> factory.create(List.of(info.spec), horizon));
+            io.lopt.optim.Optimizer opt = onHost.computeIfAbsent(parameterId, k -> {
+                io.lopt.optim.Optimizer o = factory.create(List.of(info.spec), horizon);
+                io.lopt.optim.OptimizerState s = pending.remove(info.name);
+                if (s != null) {
+                    o.restoreState(s);
+                }
+                return o;
+            });
             float[] pv = w.toFloatArray();
             float[] gv = g.toFloatArray();
             io.lopt.optim.Parameter param = new io.lopt.optim.Parameter(info.spec, pv);
@@ -108,6 +116,34 @@ public final class LearnedDjlOptimizer extends Optimizer {
         try (NDArray own = weight.getGradient()) {
             own.subi(own);
         }
+    }
+
+    /**
+     * The learned optimizer's state of every parameter it has updated, by the parameter's name in the block (stable
+     * across processes, unlike DJL's parameter ids): save it with {@code OptimizerStates.writeAll} and give it to
+     * {@link #restoreState} of a new optimizer over the same block to continue exactly.
+     */
+    public synchronized Map<String, io.lopt.optim.OptimizerState> exportState() {
+        Map<String, io.lopt.optim.OptimizerState> out = new LinkedHashMap<>(pending);
+        for (Map.Entry<String, io.lopt.optim.Optimizer> e : onHost.entrySet()) {
+            out.put(infos.get(e.getKey()).name, e.getValue().exportState());
+        }
+        for (Map.Entry<String, BatchedSmallFcLopt> e : onDevice.entrySet()) {
+            out.put(infos.get(e.getKey()).name, e.getValue().exportStates().get(0));
+        }
+        return out;
+    }
+
+    /**
+     * Continues from states written by {@link #exportState}: each parameter's optimizer starts from its state when the
+     * parameter is next updated. Call before the first {@code trainer.step()}.
+     */
+    public synchronized void restoreState(Map<String, io.lopt.optim.OptimizerState> states) {
+        if (!onHost.isEmpty() || !onDevice.isEmpty()) {
+            throw new IllegalStateException("restoreState must be called before the optimizer's first update");
+        }
+        pending.clear();
+        pending.putAll(states);
     }
 
     /** The tensor description of a parameter, from the block's parameter list (built at the first update). */

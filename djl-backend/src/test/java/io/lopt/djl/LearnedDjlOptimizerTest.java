@@ -46,6 +46,75 @@ class LearnedDjlOptimizerTest {
         return new SmallFcLopt(cfg, theta);
     }
 
+    @org.junit.jupiter.api.io.TempDir
+    Path tmp;
+
+    /** Trains {@code steps} steps of a small net on fixed random data with {@code opt}; returns its weights. */
+    private static float[][] train(Model model, SequentialBlock net, LearnedDjlOptimizer opt, float[][] init, int from,
+            int steps) {
+        try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()).optOptimizer(opt))) {
+            trainer.initialize(new Shape(8, 6));
+            var params = net.getParameters();
+            for (int i = 0; i < params.size(); i++) {
+                params.get(i).getValue().getArray().set(init[i]);
+            }
+            NDManager m = trainer.getManager();
+            for (int s = from; s < from + steps; s++) {
+                io.lopt.util.Rng r = new io.lopt.util.Rng(100 + s);
+                float[] x = new float[8 * 6];
+                float[] y = new float[8 * 3];
+                r.fillNormal(x, 1);
+                r.fillNormal(y, 1);
+                try (NDManager sub = m.newSubManager(); GradientCollector gc = trainer.newGradientCollector()) {
+                    NDArray pred = trainer.forward(new NDList(sub.create(x, new Shape(8, 6)))).singletonOrThrow();
+                    gc.backward(trainer.getLoss().evaluate(new NDList(sub.create(y, new Shape(8, 3))), new NDList(pred)));
+                }
+                trainer.step();
+            }
+            float[][] out = new float[params.size()][];
+            for (int i = 0; i < params.size(); i++) {
+                out[i] = params.get(i).getValue().getArray().toFloatArray();
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void theOptimizersStateIsSavedToAFileAndRestoredExactly() throws Exception {
+        SmallFcLopt lo = normalisedMomentum();
+        java.util.function.Supplier<SequentialBlock> net = () -> new SequentialBlock()
+                .add(Linear.builder().setUnits(5).build()).add(Activation::relu).add(Linear.builder().setUnits(3).build());
+        try (Model a = Model.newInstance("a", DjlDevices.resolve(DjlDevices.DJL_CPU), "PyTorch");
+                Model b = Model.newInstance("b", DjlDevices.resolve(DjlDevices.DJL_CPU), "PyTorch")) {
+            SequentialBlock na = net.get();
+            a.setBlock(na);
+            float[][] init;
+            try (Trainer t = a.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()))) {
+                t.initialize(new Shape(8, 6));
+                var ps = na.getParameters();
+                init = new float[ps.size()][];
+                for (int i = 0; i < ps.size(); i++) {
+                    init[i] = ps.get(i).getValue().getArray().toFloatArray();
+                }
+            }
+            LearnedDjlOptimizer oa = LearnedDjlOptimizer.builder().setLearnedOptimizer(lo, false).setBlock(na).build();
+            float[][] half = train(a, na, oa, init, 0, 5);
+            Path f = tmp.resolve("djl-opt.safetensors");
+            io.lopt.checkpoints.OptimizerStates.writeAll(f, oa.exportState());
+            float[][] full = train(a, na, oa, half, 5, 5);
+
+            SequentialBlock nb = net.get();
+            b.setBlock(nb);
+            LearnedDjlOptimizer ob = LearnedDjlOptimizer.builder().setLearnedOptimizer(lo, false).setBlock(nb).build();
+            ob.restoreState(io.lopt.checkpoints.OptimizerStates.readAll(f));
+            float[][] resumed = train(b, nb, ob, half, 5, 5);
+            for (int i = 0; i < full.length; i++) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(full[i], resumed[i], "parameter " + i);
+            }
+            assertTrue(!java.util.Arrays.equals(full[0], half[0]), "the second half moved the weights");
+        }
+    }
+
     @Test
     void anOptimizerThatReadsTheRunsLengthNeedsOptHorizon() {
         io.lopt.optim.lo.LoptConfig cfg = io.lopt.optim.lo.LoptConfig.mulo().withTimeReference(1000).withDecayTo(0.1);
