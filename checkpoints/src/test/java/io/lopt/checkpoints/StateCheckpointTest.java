@@ -168,5 +168,16 @@ class StateCheckpointTest {
         state(3).write(meta);
         CheckpointException e = assertThrows(CheckpointException.class, () -> OptimizerStates.read(meta));
         assertTrue(e.getMessage().contains("not an optimizer state"), e.getMessage());
+        // several named states in one file (the DJL and DL4J adapters keep one per tensor)
+        Path all = dir.resolve("all.safetensors");
+        java.util.Map<String, OptimizerState> m = new java.util.LinkedHashMap<>();
+        m.put("fc1/weight", st);
+        m.put("fc1/bias", new OptimizerState(st.kind(), 2, java.util.Map.of("x", new float[] {1, 2})));
+        OptimizerStates.writeAll(all, m);
+        java.util.Map<String, OptimizerState> back2 = OptimizerStates.readAll(all);
+        assertEquals(m.keySet(), back2.keySet());
+        assertEquals(2, back2.get("fc1/bias").step());
+        assertArrayEquals(new float[] {1, 2}, back2.get("fc1/bias").tensors().get("x"));
+        assertThrows(CheckpointException.class, () -> OptimizerStates.readAll(meta));
     }
 }
