@@ -20,6 +20,7 @@ public final class LearnedGradientUpdater implements GradientUpdater<LearnedOpti
     private Optimizer optimizer;
     private INDArray params;
     private double loss = Double.NaN;
+    private io.lopt.optim.OptimizerState pending;
 
     LearnedGradientUpdater(LearnedOptimizerUpdater config) {
         this.config = config;
@@ -32,6 +33,20 @@ public final class LearnedGradientUpdater implements GradientUpdater<LearnedOpti
                     + " values, the updater was configured for " + spec.shapeString());
         }
         this.params = paramView;
+    }
+
+    /** The learned optimizer's state after the last update (or the one to restore, before the first), or null. */
+    io.lopt.optim.OptimizerState exportState() {
+        return optimizer != null ? optimizer.exportState() : pending;
+    }
+
+    /** Continues from {@code state} at the next update (before the first one). */
+    void restoreState(io.lopt.optim.OptimizerState state) {
+        if (optimizer != null) {
+            throw new IllegalStateException("restore the learned optimizer's state of '" + spec.name()
+                    + "' before the network's first update");
+        }
+        this.pending = state;
     }
 
     /** The training loss of the coming step, for learned optimizers that read it (VeLO-style). */
@@ -92,6 +107,10 @@ public final class LearnedGradientUpdater implements GradientUpdater<LearnedOpti
         }
         if (optimizer == null) {
             optimizer = config.factory().create(List.of(spec), config.getHorizon());
+            if (pending != null) {
+                optimizer.restoreState(pending);
+                pending = null;
+            }
         }
         float[] p = read(params);
         float[] g = read(gradient);

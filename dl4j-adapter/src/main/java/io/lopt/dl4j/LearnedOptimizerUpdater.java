@@ -122,6 +122,49 @@ public final class LearnedOptimizerUpdater implements IUpdater {
         }
     }
 
+    /** The learned updaters of the network (bound or not), by tensor name. */
+    private static Map<String, LearnedGradientUpdater> updaters(MultiLayerNetwork net) {
+        BaseMultiLayerUpdater<?> updater = (BaseMultiLayerUpdater<?>) net.getUpdater(true);
+        Map<String, LearnedGradientUpdater> out = new java.util.LinkedHashMap<>();
+        for (UpdaterBlock b : updater.getUpdaterBlocks()) {
+            if (b.getGradientUpdater() instanceof LearnedGradientUpdater lg) {
+                out.put(lg.getConfig().name, lg);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The learned optimizer's state of every tensor of the network, by the name given to its updater: save it with
+     * {@code OptimizerStates.writeAll} (the weights are saved by DL4J as usual).
+     */
+    public static Map<String, io.lopt.optim.OptimizerState> exportState(MultiLayerNetwork net) {
+        Map<String, io.lopt.optim.OptimizerState> out = new java.util.LinkedHashMap<>();
+        updaters(net).forEach((name, u) -> {
+            io.lopt.optim.OptimizerState s = u.exportState();
+            if (s != null) {
+                out.put(name, s);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Continues from states written by {@link #exportState}: call after {@code net.init()} and {@link #bind}, before
+     * the first {@code fit}. A state for a tensor the network does not have is an error.
+     */
+    public static void restoreState(MultiLayerNetwork net, Map<String, io.lopt.optim.OptimizerState> states) {
+        Map<String, LearnedGradientUpdater> us = updaters(net);
+        for (Map.Entry<String, io.lopt.optim.OptimizerState> e : states.entrySet()) {
+            LearnedGradientUpdater u = us.get(e.getKey());
+            if (u == null) {
+                throw new IllegalArgumentException("a learned-optimizer state for '" + e.getKey() + "', which the network "
+                        + "does not have (its learned updaters: " + us.keySet() + ")");
+            }
+            u.restoreState(e.getValue());
+        }
+    }
+
     public String getName() {
         return name;
     }

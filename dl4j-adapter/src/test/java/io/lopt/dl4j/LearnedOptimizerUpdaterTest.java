@@ -70,6 +70,46 @@ class LearnedOptimizerUpdaterTest {
         return net;
     }
 
+    @org.junit.jupiter.api.io.TempDir
+    Path tmp;
+
+    private static void fit(MultiLayerNetwork net, int from, int steps) {
+        for (int s = from; s < from + steps; s++) {
+            io.lopt.util.Rng r = new io.lopt.util.Rng(50 + s);
+            float[] x = new float[16 * 64];
+            r.fillNormal(x, 1);
+            INDArray labels = Nd4j.zeros(DataType.FLOAT, 16, 10);
+            for (int i = 0; i < 16; i++) {
+                labels.putScalar(i, (i * 7 + s) % 10, 1f);
+            }
+            net.fit(Nd4j.create(x, new long[] {16, 64}, 'c'), labels);
+        }
+    }
+
+    @Test
+    void theOptimizersStateIsSavedToAFileAndRestoredExactly() {
+        SmallFcLopt lo = normalisedMomentum();
+        MultiLayerNetwork a = network(lo, 10);
+        LearnedOptimizerUpdater.bind(a);
+        fit(a, 0, 5);
+        INDArray half = a.params().dup();
+        Path f = tmp.resolve("dl4j-opt.safetensors");
+        io.lopt.checkpoints.OptimizerStates.writeAll(f, LearnedOptimizerUpdater.exportState(a));
+        fit(a, 5, 5);
+
+        MultiLayerNetwork b = network(lo, 10);
+        b.setParams(half);
+        LearnedOptimizerUpdater.bind(b);
+        LearnedOptimizerUpdater.restoreState(b, io.lopt.checkpoints.OptimizerStates.readAll(f));
+        fit(b, 5, 5);
+        assertEquals(6, LearnedOptimizerUpdater.exportState(a).size(), "a state per tensor");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(a.params().toFloatVector(), b.params().toFloatVector());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> LearnedOptimizerUpdater.restoreState(network(lo, 10), java.util.Map.of("nope.w",
+                        LearnedOptimizerUpdater.exportState(a).values().iterator().next())));
+        assertTrue(e.getMessage().contains("nope.w"), e.getMessage());
+    }
+
     @Test
     void aMultiLayerNetworkTrainsFashionMnistLikeOurOwnLoop() {
         assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEFAULT_DIR)), "Fashion-MNIST not installed");
