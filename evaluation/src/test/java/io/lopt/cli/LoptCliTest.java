@@ -78,6 +78,19 @@ class LoptCliTest {
     }
 
     @Test
+    void withoutTheVectorApiTheScalarKernelsRunWithOneWarning() throws Exception {
+        java.util.List<String> cmd = java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.lopt.cli.Lopt", "train", "--task",
+                "dataset=synthetic,res=4,width=16,depth=2,batch=16", "--lo", "pretrained:mulo", "--steps", "20",
+                "--curve", dir.resolve("c.jsonl").toString()); // no --add-modules jdk.incubator.vector
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("the Vector API is not enabled") && out.contains("final train loss"), out);
+        assertEquals(1, out.split("the Vector API is not enabled", -1).length - 1, "one warning: " + out);
+    }
+
+    @Test
     void metaTrainHelpListsEveryPreset() {
         String help = run("meta-train", "--help")[1].replaceAll("\\s+", " ");
         for (String p : io.lopt.metatrain.config.Presets.NAMES) {

@@ -162,7 +162,8 @@ public final class SmallFcLopt implements OptimizerFactory {
             float expMult = (float) config.expMult();
             double t = config.clock(step, horizon);
             double decay = config.decay(step, horizon);
-            float[] bias1 = impl == Implementation.FUSED ? SmallFcLoptKernel.firstLayerBias(theta, layout, t) : null;
+            boolean fused = impl == Implementation.FUSED && io.lopt.kernels.VectorSupport.AVAILABLE;
+            float[] bias1 = fused ? SmallFcLoptKernel.firstLayerBias(theta, layout, t) : null;
             for (int i = 0; i < specs.size(); i++) {
                 ParamSpec s = specs.get(i);
                 float scale = (float) (config.stepMult() * (config.mup() ? s.updateScale() : 1.0));
@@ -170,7 +171,7 @@ public final class SmallFcLopt implements OptimizerFactory {
                     scale = (float) (scale * decay);
                 }
                 float[] p = params.get(i).values();
-                if (impl == Implementation.FUSED) {
+                if (fused) {
                     SmallFcLoptKernel.step(states.get(i), p, grads.get(i), theta, layout, decays, bias1, scale, expMult,
                             parallel);
                 } else {

@@ -223,18 +223,19 @@ public final class Velo implements OptimizerFactory {
         public void step(List<Parameter> params, List<float[]> grads, double loss) {
             check(params, grads);
             float[] lossFeatures = observeLoss(loss);
+            boolean fused = impl == Implementation.FUSED && io.lopt.kernels.VectorSupport.AVAILABLE;
             for (int i = 0; i < specs.size(); i++) {
                 VeloTensor st = tensors.get(i);
                 float[] p = params.get(i).values();
                 float[] g = grads.get(i);
-                VeloTensor.Stats stats = impl == Implementation.FUSED ? VeloKernel.accumulate(st, p, g, this.parallel)
+                VeloTensor.Stats stats = fused ? VeloKernel.accumulate(st, p, g, this.parallel)
                         : VeloReference.accumulate(st, p, g);
                 float[] x = tensorFeatures(step, horizon, lossFeatures, stats, st.spec.rank());
                 float[] head = lstmAndHead(theta, layout, x, st.h, st.c);
                 float[] w = mix(theta, layout, head);
                 double size = config.mup() ? st.spec.updateScale() : Math.sqrt(stats.sumSquares()[1] / stats.n() + 1e-6);
                 float scale = (float) (0.001 * head[layout.bank()] * size);
-                if (impl == Implementation.FUSED) {
+                if (fused) {
                     VeloKernel.apply(st, p, g, stats, w, scale, this.parallel);
                 } else {
                     VeloReference.apply(st, p, g, stats, w, scale);

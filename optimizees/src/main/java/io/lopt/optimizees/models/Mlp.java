@@ -4,7 +4,7 @@ import io.lopt.kernels.Parallel;
 import io.lopt.optim.ParamSpec;
 import io.lopt.optim.Parameter;
 import io.lopt.optim.Role;
-import io.lopt.optimizees.kernels.Gemm;
+import io.lopt.optimizees.kernels.MatMul;
 import io.lopt.util.Rng;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +18,7 @@ import java.util.List;
  * readout result is multiplied by {@code outputMult / width}; hidden matrices get s_W = {@code hiddenLrMult / fan_in}.
  * SP: every weight ~ truncated normal(σ = 1/sqrt(fan_in)), biases 0, no multipliers, s_W = 1.
  *
- * <p>The forward and backward passes run on {@link Gemm}; {@link MlpReference} is the double-precision twin.
+ * <p>The forward and backward passes run on {@link io.lopt.optimizees.kernels.Gemm} (through {@link MatMul}); {@link MlpReference} is the double-precision twin.
  */
 public final class Mlp {
     private final int inputs;
@@ -182,14 +182,14 @@ public final class Mlp {
             float[] w = params.get(2 * l).values();
             float[] b = params.get(2 * l + 1).values();
             float[] out = ws.h[l];
-            Gemm.gemm(batch, width, fan, in, fan, 1, w, width, out, width, false, par);
+            MatMul.gemm(batch, width, fan, in, fan, 1, w, width, out, width, false, par);
             biasRelu(out, batch, width, b);
             in = out;
             fan = width;
         }
         float[] w = params.get(2 * depth).values();
         float[] b = params.get(2 * depth + 1).values();
-        Gemm.gemm(batch, classes, width, in, width, 1, w, classes, ws.logits, classes, false, par);
+        MatMul.gemm(batch, classes, width, in, width, 1, w, classes, ws.logits, classes, false, par);
         float m = readoutMultiplier();
         for (int r = 0; r < batch; r++) {
             for (int c = 0; c < classes; c++) {
@@ -213,10 +213,10 @@ public final class Mlp {
         }
         // readout
         float[] hLast = ws.h[depth - 1];
-        Gemm.gemm(width, classes, batch, hLast, 1, width, ws.dLogits, classes, grads.get(2 * depth), classes, false, par);
+        MatMul.gemm(width, classes, batch, hLast, 1, width, ws.dLogits, classes, grads.get(2 * depth), classes, false, par);
         columnSums(ws.dLogits, batch, classes, grads.get(2 * depth + 1));
         float[] dH = ws.dA;
-        Gemm.gemmNT(batch, width, classes, ws.dLogits, classes, params.get(2 * depth).values(), classes, dH, width, par);
+        MatMul.gemmNT(batch, width, classes, ws.dLogits, classes, params.get(2 * depth).values(), classes, dH, width, par);
         for (int l = depth - 1; l >= 0; l--) {
             float[] h = ws.h[l];
             for (int i = 0; i < batch * width; i++) {
@@ -226,11 +226,11 @@ public final class Mlp {
             }
             float[] in = l == 0 ? x : ws.h[l - 1];
             int fan = l == 0 ? inputs : width;
-            Gemm.gemm(fan, width, batch, in, 1, fan, dH, width, grads.get(2 * l), width, false, par);
+            MatMul.gemm(fan, width, batch, in, 1, fan, dH, width, grads.get(2 * l), width, false, par);
             columnSums(dH, batch, width, grads.get(2 * l + 1));
             if (l > 0) {
                 float[] next = dH == ws.dA ? ws.dB : ws.dA;
-                Gemm.gemmNT(batch, width, width, dH, width, params.get(2 * l).values(), width, next, width, par);
+                MatMul.gemmNT(batch, width, width, dH, width, params.get(2 * l).values(), width, next, width, par);
                 dH = next;
             }
         }
