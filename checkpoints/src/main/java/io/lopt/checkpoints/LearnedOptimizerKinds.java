@@ -70,14 +70,24 @@ public final class LearnedOptimizerKinds {
 
     /** Rejects keys outside {@code known} and requires all of them, naming the kind and the key. */
     static void checkKeys(JsonNode o, Set<String> known, String kind, Path file) {
+        checkKeys(o, known, Set.of(), kind, file);
+    }
+
+    /**
+     * Rejects keys outside {@code required} and {@code optional} and requires every one of {@code required}, naming
+     * the kind and the key.
+     */
+    static void checkKeys(JsonNode o, Set<String> required, Set<String> optional, String kind, Path file) {
         Iterator<Map.Entry<String, JsonNode>> it = o.fields();
         while (it.hasNext()) {
             String k = it.next().getKey();
-            if (!known.contains(k)) {
+            if (!required.contains(k) && !optional.contains(k)) {
+                java.util.Set<String> known = new java.util.TreeSet<>(required);
+                known.addAll(optional);
                 throw Safetensors.corrupt(file, "unknown " + kind + " configuration key '" + k + "' (known: " + known + ")");
             }
         }
-        for (String k : known) {
+        for (String k : required) {
             if (!o.has(k)) {
                 throw Safetensors.corrupt(file, kind + " configuration lacks '" + k + "'");
             }
@@ -176,6 +186,8 @@ public final class LearnedOptimizerKinds {
         static final String NAME = SmallFcLopt.KIND;
         static final SmallFc INSTANCE = new SmallFc();
         private static final Set<String> KEYS = Set.of("hidden_sizes", "step_mult", "exp_mult", "mup");
+        /** Keys written only when they differ from the paper's behaviour, so older files stay valid. */
+        private static final Set<String> OPTIONAL = Set.of("time_reference", "decay_to");
 
         @Override
         public String name() {
@@ -200,6 +212,7 @@ public final class LearnedOptimizerKinds {
 
         @Override
         public LoptConfig fromJson(JsonNode o, Path file) {
+            checkKeys(o, KEYS, OPTIONAL, NAME, file);
             long timeReference = 0;
             if (o.has("time_reference")) {
                 if (!o.get("time_reference").isIntegralNumber() || o.get("time_reference").asLong() < 1) {
@@ -207,8 +220,6 @@ public final class LearnedOptimizerKinds {
                             + o.get("time_reference"));
                 }
                 timeReference = o.get("time_reference").asLong();
-                o = ((ObjectNode) o).deepCopy();
-                ((ObjectNode) o).remove("time_reference");
             }
             double decayTo = 1.0;
             if (o.has("decay_to")) {
@@ -216,10 +227,7 @@ public final class LearnedOptimizerKinds {
                     throw Safetensors.corrupt(file, "decay_to must be a number, got " + o.get("decay_to"));
                 }
                 decayTo = o.get("decay_to").asDouble();
-                o = ((ObjectNode) o).deepCopy();
-                ((ObjectNode) o).remove("decay_to");
             }
-            checkKeys(o, KEYS, NAME, file);
             JsonNode hs = o.get("hidden_sizes");
             if (!hs.isArray()) {
                 throw Safetensors.corrupt(file, "hidden_sizes must be a list of integers");
