@@ -63,8 +63,7 @@ final class BatchedSmallFcLopt {
             throw new IllegalArgumentException(horizons.length + " horizons for " + particles + " particles");
         }
         for (long h : horizons) {
-            config.clock(0, h); // a relative clock and a decay need every horizon
-            config.decay(0, h);
+            config.checkHorizon(h); // a relative clock and a decay need every horizon
         }
         this.horizons = horizons.clone();
         int size = layout.size();

@@ -265,9 +265,7 @@ public final class LearnedDjlOptimizer extends Optimizer {
             if (mupOverride != null) {
                 mup = mupOverride;
             }
-            boolean needsHorizon = factory instanceof io.lopt.optim.velo.Velo
-                    || factory instanceof SmallFcLopt lo && lo.config().needsHorizon();
-            if (needsHorizon && horizon < 1) {
+            if (factory.needsHorizon() && horizon < 1) {
                 throw new IllegalArgumentException(factory.describe() + " needs the length of the training run: "
                         + "call optHorizon(steps)");
             }

@@ -12,6 +12,14 @@ public interface OptimizerFactory {
     Optimizer create(List<ParamSpec> specs);
 
     /**
+     * Whether {@link #create(List, long)} needs a positive horizon (VeLO-style optimizers, relative-time or decaying
+     * learned optimizers, schedules fitted to the run); adapters ask this to refuse a missing run length early.
+     */
+    default boolean needsHorizon() {
+        return false;
+    }
+
+    /**
      * A fresh optimizer that is told the length of the training run it will be used for. Optimizers that use the
      * horizon (VeLO-style) override this; the others ignore it.
      */

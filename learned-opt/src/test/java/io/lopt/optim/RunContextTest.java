@@ -20,6 +20,22 @@ class RunContextTest {
     }
 
     @Test
+    void factoriesSayWhetherTheyNeedTheRunsLength() {
+        io.lopt.optim.lo.LoptConfig mulo = io.lopt.optim.lo.LoptConfig.mulo();
+        org.junit.jupiter.api.Assertions.assertFalse(Adam.Config.adam(1e-3).needsHorizon());
+        org.junit.jupiter.api.Assertions.assertFalse(mulo.withTheta(mulo.initialTheta(1)).needsHorizon());
+        org.junit.jupiter.api.Assertions.assertTrue(mulo.withDecayTo(0.1).withTheta(mulo.initialTheta(1)).needsHorizon());
+        org.junit.jupiter.api.Assertions.assertTrue(mulo.withTimeReference(100).withTheta(mulo.initialTheta(1))
+                .needsHorizon());
+        io.lopt.optim.velo.VeloConfig v = io.lopt.optim.velo.VeloConfig.muVelo();
+        org.junit.jupiter.api.Assertions.assertTrue(v.withTheta(v.initialTheta(1)).needsHorizon());
+        org.junit.jupiter.api.Assertions.assertTrue(io.lopt.optim.transform.Chain.of(Adam.Config.adam(1e-3),
+                io.lopt.optim.transform.ScaleByWarmupCosine.paper()).needsHorizon());
+        org.junit.jupiter.api.Assertions.assertFalse(io.lopt.optim.transform.Chain.of(Adam.Config.adam(1e-3),
+                new io.lopt.optim.transform.ClipByGlobalNorm(1.0)).needsHorizon());
+    }
+
+    @Test
     void invalidContextsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> RunContext.of(-1, Parallel.serial()));
         assertThrows(NullPointerException.class, () -> RunContext.of(10, null));

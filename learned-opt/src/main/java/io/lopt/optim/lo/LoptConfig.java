@@ -77,6 +77,12 @@ public record LoptConfig(List<Integer> hiddenSizes, double stepMult, double expM
         return relativeTime() || decays();
     }
 
+    /** Refuses a horizon this configuration cannot run with: not positive, when it needs one (a one-line error). */
+    public void checkHorizon(long horizon) {
+        clock(0, horizon);
+        decay(0, horizon);
+    }
+
     /**
      * The factor of the step at step {@code t} of a run of {@code horizon} steps: 1 without decay, else
      * decayTo + (1 − decayTo) · ½ (1 + cos(π · min(t / (T − 1), 1))), 1 at the first step and decayTo at the last.

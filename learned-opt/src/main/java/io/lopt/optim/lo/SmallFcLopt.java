@@ -87,7 +87,7 @@ public final class SmallFcLopt implements OptimizerFactory {
      */
     @Override
     public Optimizer create(List<ParamSpec> specs) {
-        if (config.needsHorizon()) {
+        if (needsHorizon()) {
             throw new IllegalStateException("this learned optimizer needs the run's length (time_reference="
                     + config.timeReference() + ", decay_to=" + config.decayTo() + "): create it with "
                     + "create(specs, horizon), or give the DJL/DL4J adapter the number of training steps");
@@ -96,16 +96,19 @@ public final class SmallFcLopt implements OptimizerFactory {
     }
 
     @Override
+    public boolean needsHorizon() {
+        return config.needsHorizon();
+    }
+
+    @Override
     public Optimizer create(List<ParamSpec> specs, long horizon) {
-        config.clock(0, horizon); // validates the horizon when the clock needs it
-        config.decay(0, horizon);
+        config.checkHorizon(horizon);
         return new Stepper(specs, horizon, parallel);
     }
 
     @Override
     public Optimizer create(List<ParamSpec> specs, io.lopt.optim.RunContext context) {
-        config.clock(0, context.horizon());
-        config.decay(0, context.horizon());
+        config.checkHorizon(context.horizon());
         return new Stepper(specs, context.horizon(), context.parallel());
     }
 

@@ -42,14 +42,24 @@ public record Chain(OptimizerFactory inner, List<TransformFactory> transforms) i
         return sb.toString();
     }
 
+    /** The optimizer or any transform needs the run's length. */
     @Override
-    public Optimizer create(List<ParamSpec> specs) {
+    public boolean needsHorizon() {
+        return inner.needsHorizon() || transforms.stream().anyMatch(TransformFactory::needsHorizon);
+    }
+
+    /** Refuses a missing horizon when a transform needs one, naming the transform and {@code how} to give it. */
+    private void requireTransformsHorizon(String how) {
         for (TransformFactory t : transforms) {
             if (t.needsHorizon()) {
-                throw new IllegalArgumentException(t.describe() + " needs the length of the run: create the optimizer "
-                        + "with create(specs, horizon)");
+                throw new IllegalArgumentException(t.describe() + " needs the length of the run: " + how);
             }
         }
+    }
+
+    @Override
+    public Optimizer create(List<ParamSpec> specs) {
+        requireTransformsHorizon("create the optimizer with create(specs, horizon)");
         return build(inner.create(specs), 0, Parallel.common());
     }
 
@@ -61,12 +71,7 @@ public record Chain(OptimizerFactory inner, List<TransformFactory> transforms) i
     @Override
     public Optimizer create(List<ParamSpec> specs, io.lopt.optim.RunContext context) {
         if (context.horizon() == 0) {
-            for (TransformFactory t : transforms) {
-                if (t.needsHorizon()) {
-                    throw new IllegalArgumentException(t.describe() + " needs the length of the run: give the run "
-                            + "context a positive horizon");
-                }
-            }
+            requireTransformsHorizon("give the run context a positive horizon");
         }
         return build(inner.create(specs, context), context.horizon(), context.parallel());
     }

@@ -77,19 +77,25 @@ public final class Velo implements OptimizerFactory {
     }
 
     @Override
+    public boolean needsHorizon() {
+        return true;
+    }
+
+    @Override
     public Optimizer create(List<ParamSpec> specs, long horizon) {
-        if (horizon < 1) {
-            throw new IllegalArgumentException("VeLO's horizon must be at least 1 step, got " + horizon);
-        }
-        return new Stepper(specs, horizon, parallel);
+        return new Stepper(specs, checkedHorizon(horizon), parallel);
     }
 
     @Override
     public Optimizer create(List<ParamSpec> specs, io.lopt.optim.RunContext context) {
-        if (context.horizon() < 1) {
-            throw new IllegalArgumentException("VeLO's horizon must be at least 1 step, got " + context.horizon());
+        return new Stepper(specs, checkedHorizon(context.horizon()), context.parallel());
+    }
+
+    private static long checkedHorizon(long horizon) {
+        if (horizon < 1) {
+            throw new IllegalArgumentException("VeLO's horizon must be at least 1 step, got " + horizon);
         }
-        return new Stepper(specs, context.horizon(), context.parallel());
+        return horizon;
     }
 
     /** The 19 tensor features of docs/spec.md §3 (see the class comment). */
