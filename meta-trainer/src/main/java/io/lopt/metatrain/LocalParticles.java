@@ -41,14 +41,14 @@ public final class LocalParticles implements ParticleBackend {
     @Override
     public void save(List<Tensor> tensors, ArrayNode ests) {
         for (int i = 0; i < estimators.size(); i++) {
-            estimators.get(i).save("est" + i, tensors, ests.addObject());
+            estimators.get(i).save(PesEstimator.statePrefix(i), tensors, ests.addObject());
         }
     }
 
     @Override
     public void load(Map<String, Tensor> tensors, JsonNode ests) {
         for (int i = 0; i < estimators.size(); i++) {
-            estimators.get(i).load("est" + i, tensors, ests.get(i));
+            estimators.get(i).load(PesEstimator.statePrefix(i), tensors, ests.get(i));
         }
     }
 

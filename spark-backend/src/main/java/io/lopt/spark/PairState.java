@@ -33,16 +33,11 @@ public final class PairState implements Serializable {
         this.bytes = bytes;
     }
 
-    /** The estimator's prefix of tensor names in a state checkpoint, {@code est<i>}. */
-    static String prefix(int estimator) {
-        return "est" + estimator;
-    }
-
     /** Pair {@code i} of {@code est} as that estimator holds it now. */
     static PairState of(PesEstimator<?, ?> est, int estimator, int i) {
         List<Tensor> tensors = new ArrayList<>();
         ObjectNode meta = JsonNodeFactory.instance.objectNode();
-        est.savePair(i, prefix(estimator), tensors, meta);
+        est.savePair(i, PesEstimator.statePrefix(estimator), tensors, meta);
         return of(estimator, i, tensors, meta);
     }
 
@@ -56,7 +51,7 @@ public final class PairState implements Serializable {
      * {@code meta}.
      */
     static PairState fromState(int estimator, int i, Map<String, Tensor> all, JsonNode meta) {
-        String p = prefix(estimator) + "/pair" + i + "/";
+        String p = PesEstimator.pairPrefix(PesEstimator.statePrefix(estimator), i) + "/";
         List<Tensor> mine = new ArrayList<>();
         for (Map.Entry<String, Tensor> e : all.entrySet()) {
             if (e.getKey().startsWith(p)) {
@@ -82,17 +77,17 @@ public final class PairState implements Serializable {
         for (Tensor t : c.tensors()) {
             tensors.put(t.name(), t);
         }
-        est.loadPair(pair, prefix(estimator), tensors, meta(c));
+        est.loadPair(pair, PesEstimator.statePrefix(estimator), tensors, meta(c));
     }
 
-    /** The tensors, in the order they were written. */
-    List<Tensor> tensors() {
-        return Safetensors.parse(bytes, null).tensors();
-    }
-
-    /** The pair's scalars, as in a state checkpoint's {@code estimators[e].pairs[i]}. */
-    JsonNode meta() {
-        return meta(Safetensors.parse(bytes, null));
+    /**
+     * Appends this pair to a state checkpoint: its tensors, in the order they were written, to {@code tensors}, and
+     * its scalars (as in {@code estimators[e].pairs[i]}) to {@code pairs}.
+     */
+    void appendTo(List<Tensor> tensors, com.fasterxml.jackson.databind.node.ArrayNode pairs) {
+        Safetensors.Contents c = Safetensors.parse(bytes, null);
+        tensors.addAll(c.tensors());
+        pairs.add(meta(c));
     }
 
     private static JsonNode meta(Safetensors.Contents c) {

@@ -283,9 +283,7 @@ public final class SparkParticles implements ParticleBackend {
         for (int e = 0; e < pairCounts.length; e++) {
             ArrayNode pairs = ests.addObject().putArray("pairs");
             for (int i = 0; i < pairCounts[e]; i++, r++) {
-                PairState s = all.get(r);
-                tensors.addAll(s.tensors());
-                pairs.add(s.meta());
+                all.get(r).appendTo(tensors, pairs);
             }
         }
     }

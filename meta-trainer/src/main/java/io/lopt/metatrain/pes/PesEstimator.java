@@ -259,6 +259,19 @@ public final class PesEstimator<E, M> {
         return l.length > 0;
     }
 
+    /**
+     * The prefix of estimator {@code index}'s tensors in a meta-training state checkpoint ({@code est<index>}); every
+     * backend writes and reads its pairs under it, so a state resumes on any backend.
+     */
+    public static String statePrefix(int index) {
+        return "est" + index;
+    }
+
+    /** The names of pair {@code i}'s tensors under an estimator's {@code prefix}: {@code prefix/pair<i>}. */
+    public static String pairPrefix(String prefix, int i) {
+        return prefix + "/pair" + i;
+    }
+
     /** Writes every pair's state under {@code prefix}. */
     public void save(String prefix, List<Tensor> tensors, ObjectNode meta) {
         ArrayNode arr = meta.putArray("pairs");
@@ -275,7 +288,7 @@ public final class PesEstimator<E, M> {
         if (p.episode == null) {
             return;
         }
-        String pp = prefix + "/pair" + i;
+        String pp = pairPrefix(prefix, i);
         o.put("position", p.position);
         o.put("horizon", p.horizon);
         o.set("episode", problem.saveEpisode(p.episode));
@@ -303,7 +316,7 @@ public final class PesEstimator<E, M> {
         p.needsReset = o.get("needs_reset").asBoolean();
         p.resets = o.get("resets").asLong();
         if (o.has("episode")) {
-            String pp = prefix + "/pair" + i;
+            String pp = pairPrefix(prefix, i);
             p.position = o.get("position").asInt();
             p.horizon = o.get("horizon").asInt();
             p.episode = problem.loadEpisode(o.get("episode"));
