@@ -93,9 +93,9 @@ public final class MetaTrainCommand implements Callable<Integer> {
                     + "--device " + device.device);
         }
         Path runDir = target.resume != null ? target.resume : target.out;
-        io.lopt.metatrain.ParticleBackend.Factory problems;
+        io.lopt.metatrain.ParticleBackend.Factory particles;
         try {
-            problems = spark == null ? io.lopt.metatrain.ParticleBackend.local(device.problems())
+            particles = spark == null ? io.lopt.metatrain.ParticleBackend.local(device.problems())
                     : io.lopt.metatrain.ParticleBackendProvider.find("spark").factory(spark, runDir, sparkOptions);
         } catch (IllegalArgumentException e) {
             throw new Lopt.UserError(e.getMessage());
@@ -108,7 +108,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
             }
             lock = RunLock.acquire(target.resume, "meta-train", false);
             run = MetaTrainingRun.resume(target.resume, common.dataDir, par, msg -> System.err.println("lopt: " + msg),
-                    problems, outerSteps);
+                    particles, outerSteps);
         } else {
             MetaTrainConfig cfg = Presets.load(config);
             if (outerSteps != null) {
@@ -119,7 +119,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
             }
             io.lopt.metatrain.MetaTrainMemory.check(cfg, par.threads()); // before the lock creates the directory
             lock = RunLock.acquire(target.out, "meta-train", true);
-            run = MetaTrainingRun.create(target.out, cfg, force, common.dataDir, par, problems);
+            run = MetaTrainingRun.create(target.out, cfg, force, common.dataDir, par, particles);
         }
         MetaTrainConfig cfg = run.trainer().config();
         System.out.printf(Locale.ROOT, "meta-training %s: %d outer steps, %d estimator(s) x %d pairs, K=%d, %s -> %s%n",

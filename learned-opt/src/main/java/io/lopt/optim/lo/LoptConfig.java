@@ -26,11 +26,6 @@ public record LoptConfig(List<Integer> hiddenSizes, double stepMult, double expM
         this(hiddenSizes, stepMult, expMult, mup, 0, 1.0);
     }
 
-    /** The paper's step (no decay) with time features on the clock of {@code timeReference}. */
-    public LoptConfig(List<Integer> hiddenSizes, double stepMult, double expMult, boolean mup, long timeReference) {
-        this(hiddenSizes, stepMult, expMult, mup, timeReference, 1.0);
-    }
-
     public LoptConfig {
         hiddenSizes = List.copyOf(hiddenSizes);
         if (hiddenSizes.isEmpty()) {
