@@ -20,12 +20,15 @@ import org.apache.spark.SparkConf;
  */
 public record SparkOptions(String master, int partitions, int threadsPerTask, String checkpointDir, int checkpointEvery,
         Map<String, String> conf) {
-    /** JVM options every executor needs: the Vector API module and the JDK internals Spark opens. */
+    /** The JDK internals Spark 4 reaches into on JDK 17+: every Spark JVM (driver, daemons, executors) needs them. */
+    public static final java.util.List<String> JDK_OPENS = java.util.List.of(
+            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED", "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED");
+
+    /** JVM options every executor needs: the Vector API module and {@link #JDK_OPENS}. */
     public static final String EXECUTOR_JAVA_OPTIONS = "--add-modules=jdk.incubator.vector "
-            + "--enable-native-access=ALL-UNNAMED "
-            + "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED "
-            + "--add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED "
-            + "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED";
+            + "--enable-native-access=ALL-UNNAMED " + String.join(" ", JDK_OPENS);
 
     public SparkOptions {
         if (partitions < 0) {

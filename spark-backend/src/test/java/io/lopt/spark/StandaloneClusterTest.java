@@ -28,11 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  * starts a new one, Spark recomputes the lost partitions, and θ is still bit-identical to the in-process trainer's.
  */
 class StandaloneClusterTest {
-    private static final List<String> OPENS = List.of("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-            "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
-            "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED");
-
     @TempDir
     Path dir;
 
@@ -98,7 +93,7 @@ class StandaloneClusterTest {
     private Process daemon(String name, List<String> cp, Path home, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(OPENS);
+        cmd.addAll(SparkOptions.JDK_OPENS);
         cmd.add("-Xmx512m");
         cmd.add("-cp");
         cmd.add(String.join(java.io.File.pathSeparator, cp));
