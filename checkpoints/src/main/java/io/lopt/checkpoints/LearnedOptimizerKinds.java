@@ -147,7 +147,7 @@ public final class LearnedOptimizerKinds {
     static final class VeloKind implements Kind {
         static final String NAME = VeloConfig.KIND;
         static final VeloKind INSTANCE = new VeloKind();
-        private static final Set<String> KEYS = Set.of("lstm_hidden", "bank_size", "mup");
+        private static final Set<String> KEYS = Set.of("lstm_hidden", "bank_size", "mup", "mix_mult", "design_version");
 
         @Override
         public String name() {
@@ -156,21 +156,36 @@ public final class LearnedOptimizerKinds {
 
         static ObjectNode toJson(VeloConfig c) {
             ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("design_version", VeloConfig.DESIGN_VERSION);
             o.put("lstm_hidden", c.lstmHidden());
             o.put("bank_size", c.bankSize());
             o.put("mup", c.mup());
+            o.put("mix_mult", c.mixMult());
             return o;
         }
 
         @Override
         public VeloConfig fromJson(JsonNode o, Path file) {
+            if (!o.has("design_version")) {
+                throw new CheckpointException(CheckpointException.Kind.UNSUPPORTED_FORMAT, file, "this VeLO-style "
+                        + "checkpoint holds lopt's first, VeLO-inspired design, which lopt no longer runs (it now "
+                        + "follows VeLO's hyper_v2, docs/velo.md): meta-train it again (--config velo-s or mu-velo-s)");
+            }
+            if (!o.get("design_version").isIntegralNumber()
+                    || o.get("design_version").asInt() != VeloConfig.DESIGN_VERSION) {
+                throw new CheckpointException(CheckpointException.Kind.UNSUPPORTED_FORMAT, file, "VeLO design version "
+                        + o.get("design_version") + " is not supported (this lopt runs version "
+                        + VeloConfig.DESIGN_VERSION + ")");
+            }
             checkKeys(o, KEYS, NAME, file);
             if (!o.get("lstm_hidden").isIntegralNumber() || !o.get("bank_size").isIntegralNumber()
-                    || !o.get("mup").isBoolean()) {
-                throw Safetensors.corrupt(file, "velo configuration needs integers lstm_hidden, bank_size and a boolean mup");
+                    || !o.get("mup").isBoolean() || !o.get("mix_mult").isNumber()) {
+                throw Safetensors.corrupt(file, "velo configuration needs integers lstm_hidden, bank_size, a boolean "
+                        + "mup and a number mix_mult");
             }
             try {
-                return new VeloConfig(o.get("lstm_hidden").asInt(), o.get("bank_size").asInt(), o.get("mup").asBoolean());
+                return new VeloConfig(o.get("lstm_hidden").asInt(), o.get("bank_size").asInt(), o.get("mup").asBoolean(),
+                        o.get("mix_mult").asDouble());
             } catch (IllegalArgumentException e) {
                 throw Safetensors.corrupt(file, "invalid velo configuration: " + e.getMessage());
             }

@@ -98,11 +98,18 @@ class LearnedOptimizerCheckpointTest {
         assertEquals(cfg, LearnedOptimizerKinds.family(back));
         assertTrue(LearnedOptimizerKinds.mup(back));
         assertTrue(LearnedOptimizerKinds.factory(back) instanceof io.lopt.optim.velo.Velo);
-        assertEquals(List.of(19L, 128L), Arrays.stream(Safetensors.read(f).tensor("lstm/wx").shape()).boxed().toList());
+        assertEquals(List.of(8L, 30L, 4L), Arrays.stream(Safetensors.read(f).tensor("bank/w0").shape()).boxed().toList());
         // a velo configuration that disagrees with its tensors
-        String lopt = Safetensors.parse(c.toBytes(), null).metadata().get("lopt").replace("\"bank_size\":16",
-                "\"bank_size\":8");
+        String meta = Safetensors.parse(c.toBytes(), null).metadata().get("lopt");
+        String lopt = meta.replace("\"bank_size\":8", "\"bank_size\":4");
         assertEquals(CheckpointException.Kind.MISMATCH, failureKind(withMetadata(c, Map.of("lopt", lopt), null)));
+        // a checkpoint of the first, VeLO-inspired design (no design_version) gets a one-line error saying what to do
+        String first = meta.replace("\"design_version\":2,", "");
+        assertTrue(!first.equals(meta));
+        CheckpointException old = assertThrows(CheckpointException.class,
+                () -> LearnedOptimizerCheckpoint.parse(withMetadata(c, Map.of("lopt", first), null), Path.of("old")));
+        assertEquals(CheckpointException.Kind.UNSUPPORTED_FORMAT, old.kind());
+        assertTrue(old.getMessage().contains("meta-train it again"), old.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PyloFolder.exportFolder(c, dir.resolve("p"), false),
                 "pylo folders hold small_fc_lopt only");
     }

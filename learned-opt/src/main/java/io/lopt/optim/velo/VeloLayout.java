@@ -7,24 +7,36 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Layout of VeLO's θ in one flat vector, with named views:
+ * VeLO's θ in one flat vector, with named views (weights are {@code [in, out]}; H LSTM units, K bank members):
  * <pre>
- *   lstm/wx [19, 4H]   lstm/wh [H, 4H]   lstm/b [4H]          the per-tensor LSTM (gates i, f, g, o)
- *   head/w [H, B+1]    head/b [B+1]                           mixing logits over the bank, and log α
- *   bank/w1 [B, 9, 4]  bank/b1 [B, 4]  bank/w2 [B, 4, 4]  bank/b2 [B, 4]  bank/w3 [B, 4, 2]  bank/b3 [B, 2]
+ *   rnn/mix/w [30, H]       rnn/mix/b [H]        max-pooled across tensors (hyper_v2.py's second mix Linear)
+ *   rnn/in/w [30, H]        rnn/in/b [H]         the tensor's own projection (its third Linear)
+ *   rnn/lstm/w [2H, 4H]     rnn/lstm/b [4H]      the LSTM on [input, h], gates i, g, f, o (forget gate + 1)
+ *   rnn/controls/w [H, K]   rnn/controls/b [K]   mixing coefficients over the bank
+ *   rnn/step_size/w [H, 1]  rnn/step_size/b [1]  the learning-rate multiplier
+ *   rnn/init/h [H]          rnn/init/c [H]       the LSTM's initial state (meta-learned)
+ *   bank/w0 [K, 30, 4]  bank/b0 [K, 4]  bank/w1 [K, 4, 4]  bank/b1 [K, 4]  bank/w2 [K, 4, 3]  bank/b2 [K, 3]
  * </pre>
- * Weights are {@code [in, out]}.
+ * hyper_v2.py also builds a first mix Linear whose output it discards; it cannot change any step, so it is not in θ
+ * (docs/velo.md).
  */
 public final class VeloLayout {
-    /** Per-tensor LSTM inputs: 9 remaining-time, 3 loss, 4 RMS statistics, 3 rank one-hot. */
-    public static final int TENSOR_FEATURES = 19;
-    /** Per-parameter MLP: 9 inputs, 4 and 4 hidden units, 2 outputs. */
-    public static final int IN = 9;
+    /** Tensor features the LSTM reads (hyper_v2.py {@code lstm_features_for_tensor}). */
+    public static final int TENSOR_FEATURES = 30;
+    /** Per-parameter features (hyper_v2.py {@code _ff_mod}), MLP widths and outputs (direction, magnitude, unused). */
+    public static final int IN = 30;
     public static final int H1 = 4;
     public static final int H2 = 4;
-    public static final int OUT = 2;
-    /** Weights of one bank member: w1, b1, w2, b2, w3, b3. */
+    public static final int OUT = 3;
+    /** Weights of one bank member, in the order w0, b0, w1, b1, w2, b2. */
     public static final int MEMBER = IN * H1 + H1 + H1 * H2 + H2 + H2 * OUT + OUT;
+    /** Offsets inside one member. */
+    public static final int W0 = 0;
+    public static final int B0 = W0 + IN * H1;
+    public static final int W1 = B0 + H1;
+    public static final int B1 = W1 + H1 * H2;
+    public static final int W2 = B1 + H2;
+    public static final int B2 = W2 + H2 * OUT;
 
     private final int hidden;
     private final int bank;
@@ -36,17 +48,24 @@ public final class VeloLayout {
         this.bank = bank;
         Map<String, MetaParameters.View> v = new LinkedHashMap<>();
         int off = 0;
-        off = add(v, "lstm/wx", off, TENSOR_FEATURES, 4 * hidden);
-        off = add(v, "lstm/wh", off, hidden, 4 * hidden);
-        off = add(v, "lstm/b", off, 4 * hidden);
-        off = add(v, "head/w", off, hidden, bank + 1);
-        off = add(v, "head/b", off, bank + 1);
-        off = add(v, "bank/w1", off, bank, IN, H1);
-        off = add(v, "bank/b1", off, bank, H1);
-        off = add(v, "bank/w2", off, bank, H1, H2);
-        off = add(v, "bank/b2", off, bank, H2);
-        off = add(v, "bank/w3", off, bank, H2, OUT);
-        off = add(v, "bank/b3", off, bank, OUT);
+        off = add(v, "rnn/mix/w", off, TENSOR_FEATURES, hidden);
+        off = add(v, "rnn/mix/b", off, hidden);
+        off = add(v, "rnn/in/w", off, TENSOR_FEATURES, hidden);
+        off = add(v, "rnn/in/b", off, hidden);
+        off = add(v, "rnn/lstm/w", off, 2 * hidden, 4 * hidden);
+        off = add(v, "rnn/lstm/b", off, 4 * hidden);
+        off = add(v, "rnn/controls/w", off, hidden, bank);
+        off = add(v, "rnn/controls/b", off, bank);
+        off = add(v, "rnn/step_size/w", off, hidden, 1);
+        off = add(v, "rnn/step_size/b", off, 1);
+        off = add(v, "rnn/init/h", off, hidden);
+        off = add(v, "rnn/init/c", off, hidden);
+        off = add(v, "bank/w0", off, bank, IN, H1);
+        off = add(v, "bank/b0", off, bank, H1);
+        off = add(v, "bank/w1", off, bank, H1, H2);
+        off = add(v, "bank/b1", off, bank, H2);
+        off = add(v, "bank/w2", off, bank, H2, OUT);
+        off = add(v, "bank/b2", off, bank, OUT);
         this.views = Collections.unmodifiableMap(v);
         this.size = off;
     }
@@ -86,34 +105,24 @@ public final class VeloLayout {
     }
 
     /**
-     * Weights truncated normal (σ = 1/√fan_in), biases 0 except the LSTM forget gate (+1, the usual choice that keeps
-     * memory at the start) and log α (ln 10, so that the first steps are 0.01·d·s_W for μVeLO and 0.01·d·RMS(p) for
-     * VeLO, the scale of μLO's λ1); the head's weights are scaled by 0.1 so that the initial mixture is close to
-     * uniform and α close to 10.
+     * VeLO's meta-initialisation (haiku's defaults, as hyper_v2.py uses them): every weight truncated normal at ±2σ
+     * with σ = 1/√fan_in (the bank's first layer: 1/√30, its other layers 1/√4), every bias and the initial LSTM state
+     * zero. The forget gate's +1 is part of the LSTM, not of its bias.
      */
     public float[] init(long seed) {
         float[] theta = new float[size];
         int i = 0;
         for (MetaParameters.View v : views.values()) {
-            Rng rng = Rng.derive(seed, Rng.hash("velo/theta"), i++);
+            Rng rng = Rng.derive(seed, Rng.hash("velo2/theta"), i++);
             String n = v.name();
             int[] s = v.shape();
-            if (n.equals("lstm/wx") || n.equals("lstm/wh") || n.equals("head/w")) {
-                double sigma = 1.0 / Math.sqrt(s[0]) * (n.equals("head/w") ? 0.1 : 1.0);
-                for (int k = 0; k < v.size(); k++) {
-                    theta[v.offset() + k] = (float) (sigma * rng.nextTruncatedGaussian());
-                }
-            } else if (n.startsWith("bank/w")) {
-                double sigma = 1.0 / Math.sqrt(s[1]);
-                for (int k = 0; k < v.size(); k++) {
-                    theta[v.offset() + k] = (float) (sigma * rng.nextTruncatedGaussian());
-                }
-            } else if (n.equals("lstm/b")) {
-                for (int k = hidden; k < 2 * hidden; k++) {
-                    theta[v.offset() + k] = 1f; // forget gate
-                }
-            } else if (n.equals("head/b")) {
-                theta[v.offset() + bank] = (float) Math.log(10); // α starts at 10: steps of 0.01·d·s_W (μVeLO)
+            if (!n.endsWith("/w") && !n.startsWith("bank/w")) {
+                continue; // biases and the initial state
+            }
+            double fanIn = n.startsWith("bank/") ? s[1] : s[0];
+            double sigma = 1.0 / Math.sqrt(fanIn);
+            for (int k = 0; k < v.size(); k++) {
+                theta[v.offset() + k] = (float) (sigma * rng.nextTruncatedGaussian());
             }
         }
         return theta;
