@@ -64,7 +64,7 @@ public record VeloConfig(int lstmHidden, int bankSize, boolean mup, double mixMu
 
     @Override
     public float[] initialTheta(long seed) {
-        return VeloLayout.of(this).init(seed);
+        return VeloLayout.of(this).init(seed, mixMult);
     }
 
     @Override

@@ -107,9 +107,10 @@ public final class VeloLayout {
     /**
      * VeLO's meta-initialisation (haiku's defaults, as hyper_v2.py uses them): every weight truncated normal at ±2σ
      * with σ = 1/√fan_in (the bank's first layer: 1/√30, its other layers 1/√4), every bias and the initial LSTM state
-     * zero. The forget gate's +1 is part of the LSTM, not of its bias.
+     * zero. The forget gate's +1 is part of the LSTM, not of its bias. Under lopt's small meta-training budget this
+     * start fails (docs/velo.md §6): {@link #init} is the one the presets use.
      */
-    public float[] init(long seed) {
+    public float[] haikuInit(long seed) {
         float[] theta = new float[size];
         int i = 0;
         for (MetaParameters.View v : views.values()) {
@@ -124,6 +125,56 @@ public final class VeloLayout {
             for (int k = 0; k < v.size(); k++) {
                 theta[v.offset() + k] = (float) (sigma * rng.nextTruncatedGaussian());
             }
+        }
+        return theta;
+    }
+
+    /** The per-parameter feature the start follows: m_1 · rsqrt(mean square), Adam's direction (β1 = 0.9). */
+    public static final int START_FEATURE = 7;
+    /** The learning-rate multiplier at the start: steps of 0.01 · RMS(p) (VeLO) or 0.01 · s_W (μVeLO), as μLO's λ1. */
+    public static final float START_LR_MULT = 10f;
+
+    /**
+     * lopt's meta-initialisation for meta-training on a small budget (docs/velo.md §6): haiku's initialisation, moved to
+     * an Adam-like optimizer. Every bank member holds, up to a small random part, the MLP whose direction is the
+     * normalised m_1 · rsqrt(mean square) feature (through a +x / −x pair of ReLU units) and whose magnitude output is
+     * 0; the coefficients start at c0 = min(1, 10 / mixMult) (the controls head's weights × 0.1 plus a bias c0) so that
+     * the mixture is that MLP; the step-size head starts at 10 (weights × 0.1). The random parts keep haiku's shape,
+     * scaled so that the mixed MLP's random part is 5% of haiku's.
+     */
+    public float[] init(long seed, double mixMult) {
+        float[] theta = haikuInit(seed);
+        double c0 = Math.min(1.0, 10.0 / mixMult);
+        double gain = mixMult * c0; // the mixed MLP is gain × the mean member
+        double noise = 0.05 * Math.sqrt(bank) / gain;
+        for (String part : new String[] {"bank/w0", "bank/w1", "bank/w2"}) {
+            MetaParameters.View v = views.get(part);
+            for (int k = 0; k < v.size(); k++) {
+                theta[v.offset() + k] *= (float) noise;
+            }
+        }
+        for (String head : new String[] {"rnn/controls/w", "rnn/step_size/w"}) {
+            MetaParameters.View v = views.get(head);
+            for (int k = 0; k < v.size(); k++) {
+                theta[v.offset() + k] *= 0.1f;
+            }
+        }
+        int cb = offset("rnn/controls/b");
+        for (int k = 0; k < bank; k++) {
+            theta[cb + k] = (float) c0;
+        }
+        theta[offset("rnn/step_size/b")] = START_LR_MULT;
+        float unit = (float) (1.0 / gain);
+        for (int k = 0; k < bank; k++) {
+            int m = offset("bank/w0") + k * IN * H1;
+            theta[m + START_FEATURE * H1] += unit; // h1_0 = relu(x)
+            theta[m + START_FEATURE * H1 + 1] -= unit; // h1_1 = relu(−x)
+            int m1 = offset("bank/w1") + k * H1 * H2;
+            theta[m1] += unit; // h2_0 = relu(h1_0)
+            theta[m1 + H2 + 1] += unit; // h2_1 = relu(h1_1)
+            int m2 = offset("bank/w2") + k * H2 * OUT;
+            theta[m2] += unit; // d = h2_0 − h2_1 = x
+            theta[m2 + OUT] -= unit;
         }
         return theta;
     }

@@ -56,7 +56,7 @@ class VeloTest {
     @Test
     void initialisationIsHaikusDefault() {
         VeloLayout lay = VeloLayout.of(new VeloConfig(64, 32, false));
-        float[] theta = lay.init(3);
+        float[] theta = lay.haikuInit(3);
         for (var v : lay.views().values()) {
             double sum2 = 0;
             double max = 0;
@@ -75,6 +75,35 @@ class VeloTest {
             assertEquals(0.88 * sigma, std, 0.12 * sigma, v.name());
             assertTrue(max <= 2 * sigma + 1e-6, v.name() + " is truncated at 2σ");
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void theStartIsAnAdamLikeOptimizer(boolean mup) {
+        VeloConfig cfg = mup ? VeloConfig.muVelo() : VeloConfig.velo();
+        ParamSpec spec = ParamSpec.mup("w", new int[] {40, 30}, Role.HIDDEN, 40, 1.0);
+        Parameter p = randomParams(List.of(spec), 2, 0.2).get(0);
+        float[] before = p.values().clone();
+        float[] g = randomGrads(List.of(spec), new Rng(3), 0.01).get(0);
+        new Velo(cfg, cfg.initialTheta(7)).create(List.of(spec), 100).step(List.of(p), List.of(g), 2.0);
+        // after one step m_1 = 0.1 g and the mean square 0.001 g², so Adam's direction is 0.1 g / √(0.001 g² + 1e-6)
+        double dot = 0;
+        double uu = 0;
+        double aa = 0;
+        double rms = 0;
+        for (int i = 0; i < g.length; i++) {
+            double a = 0.1 * g[i] / Math.sqrt(0.001 * g[i] * g[i] + 1e-6);
+            double u = before[i] - p.values()[i];
+            dot += a * u;
+            uu += u * u;
+            aa += a * a;
+            rms += before[i] * before[i];
+        }
+        rms = Math.sqrt(rms / g.length);
+        double cos = dot / Math.sqrt(uu * aa);
+        assertTrue(cos > 0.95, "the start steps along −m/√v: cosine " + cos);
+        double size = Math.sqrt(uu / g.length) / (mup ? spec.updateScale() : rms);
+        assertEquals(0.01, size, 0.003, "steps of 0.01 · (s_W or RMS(p))");
     }
 
     @Test
