@@ -112,28 +112,6 @@ public final class SmallFcLopt implements OptimizerFactory {
         return new Stepper(specs, context.horizon(), context.parallel());
     }
 
-    private static final System.Logger LOG = System.getLogger(SmallFcLopt.class.getName());
-
-    /**
-     * μLO was meta-trained on μP networks, whose readout starts at zero (docs/spec.md §1); a non-zero readout at the
-     * first step means an ordinary (SP) model, on which a μP learned optimizer blows up. Returns the warning, or null.
-     */
-    static String warnIfNotMuP(List<Parameter> params) {
-        for (Parameter p : params) {
-            if (p.spec().role() == io.lopt.optim.Role.OUTPUT) {
-                for (float v : p.values()) {
-                    if (v != 0f) {
-                        String w = "μLO expects a μP model: readout '" + p.name() + "' is not zero at the first step. "
-                                + "Initialise the readout to 0, multiply its output by 1/width and draw biases from "
-                                + "N(0, 1) (docs/spec.md §1), or use the SP learned optimizer for an ordinary model";
-                        LOG.log(System.Logger.Level.WARNING, w);
-                        return w;
-                    }
-                }
-            }
-        }
-        return null;
-    }
 
     /** An optimizer bound to tensors, running this learned optimizer. */
     private final class Stepper extends AbstractOptimizer {
@@ -160,7 +138,7 @@ public final class SmallFcLopt implements OptimizerFactory {
         public void step(List<Parameter> params, List<float[]> grads) {
             check(params, grads);
             if (step == 0 && config.mup()) {
-                warnIfNotMuP(params);
+                io.lopt.optim.MuPCheck.warnIfNotMuP(params, "μLO");
             }
             float expMult = (float) config.expMult();
             double t = config.clock(step, horizon);

@@ -131,6 +131,9 @@ public final class Velo implements OptimizerFactory {
         @Override
         public void step(List<Parameter> params, List<float[]> grads, double trainingLoss) {
             check(params, grads);
+            if (step == 0 && config.mup()) {
+                io.lopt.optim.MuPCheck.warnIfNotMuP(params, "μVeLO");
+            }
             loss.update(trainingLoss, step);
             float[] lossFeatures = loss.features(step + 1);
             float fraction = (float) step / (float) horizon;

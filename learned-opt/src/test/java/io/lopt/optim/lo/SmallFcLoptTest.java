@@ -185,9 +185,9 @@ class SmallFcLoptTest {
         sp.values()[5] = 0.3f;
         Parameter h = Parameter.zeros(hid);
         h.values()[0] = 1f; // hidden weights are non-zero in any model
-        assertEquals(null, SmallFcLopt.warnIfNotMuP(List.of(h, zero)));
-        String w = SmallFcLopt.warnIfNotMuP(List.of(h, sp));
-        assertTrue(w != null && w.contains("out.w") && w.contains("Initialise the readout to 0"), w);
+        assertEquals(null, io.lopt.optim.MuPCheck.warnIfNotMuP(List.of(h, zero), "μLO"));
+        String w = io.lopt.optim.MuPCheck.warnIfNotMuP(List.of(h, sp), "μLO");
+        assertTrue(w != null && w.startsWith("μLO expects") && w.contains("out.w") && w.contains("Initialise the readout to 0"), w);
     }
 
     @Test
