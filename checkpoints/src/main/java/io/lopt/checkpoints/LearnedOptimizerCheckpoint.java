@@ -26,9 +26,8 @@ public record LearnedOptimizerCheckpoint(String optimizer, ObjectNode config, fl
     public static final int VERSION = 1;
 
     public LearnedOptimizerCheckpoint {
-        LearnedOptimizerKinds.Kind k = LearnedOptimizerKinds.get(optimizer, null);
-        k.validate(config, null);
-        int need = k.thetaSize(config);
+        LearnedOptimizerKind k = LearnedOptimizerKinds.get(optimizer, null);
+        int need = LearnedOptimizerKinds.thetaSize(k, config);
         if (theta.length != need) {
             throw new IllegalArgumentException(optimizer + " with configuration " + config + " needs θ of " + need
                     + " values, got " + theta.length);
@@ -66,7 +65,7 @@ public record LearnedOptimizerCheckpoint(String optimizer, ObjectNode config, fl
 
     List<Tensor> tensors() {
         List<Tensor> out = new ArrayList<>();
-        for (LearnedOptimizerKinds.View v : LearnedOptimizerKinds.get(optimizer, null).views(config)) {
+        for (LearnedOptimizerKinds.View v : LearnedOptimizerKinds.views(LearnedOptimizerKinds.get(optimizer, null), config)) {
             out.add(Tensor.f32(v.name(), v.shape(), Arrays.copyOfRange(theta, v.offset(), v.offset() + v.size())));
         }
         return out;
@@ -139,11 +138,12 @@ public record LearnedOptimizerCheckpoint(String optimizer, ObjectNode config, fl
             throw Safetensors.corrupt(file, "'lopt' metadata must be an object with 'optimizer' and 'config'");
         }
         String optimizer = root.get("optimizer").asText();
-        LearnedOptimizerKinds.Kind kind = LearnedOptimizerKinds.get(optimizer, file);
+        LearnedOptimizerKind kind = LearnedOptimizerKinds.get(optimizer, file);
         ObjectNode config = (ObjectNode) root.get("config");
-        kind.validate(config, file);
+        kind.fromJson(config, file);
         Provenance prov = Provenance.fromJson(root.get("provenance"), file);
-        float[] theta = assemble(kind.views(config), c.tensors(), kind.thetaSize(config), file);
+        float[] theta = assemble(LearnedOptimizerKinds.views(kind, config), c.tensors(),
+                LearnedOptimizerKinds.thetaSize(kind, config), file);
         return new LearnedOptimizerCheckpoint(optimizer, config, theta, prov);
     }
 

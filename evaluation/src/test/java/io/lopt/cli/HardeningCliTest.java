@@ -139,7 +139,7 @@ class HardeningCliTest {
         // a message that quotes a line break (found by ConfigFuzzTest) is still one line
         Files.writeString(cfg, "{\"preset\": \"quick\", \"optimizer\": {\"b\\nc\": 1}}");
         assertOneLineError(LoptCliTest.run("meta-train", "--config", cfg.toString(), "--out", run.toString()),
-                "unknown key 'optimizer.b\\nc'");
+                "unknown small_fc_lopt configuration key 'optimizer.b\\nc'");
         assertOneLineError(LoptCliTest.run("train", "--task", "width=6\n4", "--steps", "1"),
                 "task spec key 'width' needs an integer, got '6\\n4'");
     }

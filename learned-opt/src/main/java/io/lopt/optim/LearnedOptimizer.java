@@ -7,6 +7,9 @@ package io.lopt.optim;
  */
 public interface LearnedOptimizer {
 
+    /** Whether its steps follow μP (scaled by each tensor's s_W): μLO, μVeLO. */
+    boolean mup();
+
     /** The kind name written into checkpoints, e.g. {@code small_fc_lopt}. */
     String kind();
 

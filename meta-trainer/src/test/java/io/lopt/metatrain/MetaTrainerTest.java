@@ -150,10 +150,10 @@ class MetaTrainerTest {
         assertEquals(3, MetaTrainingRun.resume(run, null, Parallel.serial(), m -> { }).trainer().stepsDone());
         tree.set("optimizer", yaml.readTree("{kind: velo, lstm_hidden: 8, bank_size: 4, mup: true, step_mult: 0.1}"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Presets.fromTree(tree, "v"));
-        assertTrue(e.getMessage().contains("small_fc_lopt keys"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown velo configuration key 'optimizer.step_mult'"), e.getMessage());
         tree.set("optimizer", yaml.readTree("{kind: velo, lstm_hidden: 8, bank_size: 4, mup: true, colour: red}"));
         e = assertThrows(IllegalArgumentException.class, () -> Presets.fromTree(tree, "v"));
-        assertTrue(e.getMessage().contains("unknown key 'optimizer.colour'"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown velo configuration key 'optimizer.colour'"), e.getMessage());
     }
 
     @Test

@@ -91,14 +91,14 @@ public final class SuiteRunner {
         for (String ref : learned) {
             CheckpointSource src = CheckpointSource.resolve(ref);
             LearnedOptimizerCheckpoint c = src.learnedOptimizer();
-            boolean mup = LearnedOptimizerKinds.mup(c);
-            boolean velo = c.optimizer().equals("velo");
+            io.lopt.optim.LearnedOptimizer family = LearnedOptimizerKinds.family(c);
+            io.lopt.checkpoints.LearnedOptimizerKind kind = LearnedOptimizerKinds.of(family);
+            boolean mup = family.mup();
             boolean shipped = ref.startsWith(io.lopt.pretrained.Pretrained.PREFIX);
-            String base = (velo ? (mup ? "mu-velo" : "velo") : (mup ? "mulo" : "sp-lo")) + (shipped ? "-pretrained" : "");
+            String base = kind.shortName(family) + (shipped ? "-pretrained" : "");
             int k = names.merge(base, 1, Integer::sum);
             String id = k == 1 ? base : base + "-" + k;
-            String display = (velo ? (mup ? "μVeLO" : "VeLO") : (mup ? "μLO" : "SP LO")) + (shipped ? " (shipped)" : "")
-                    + (k == 1 ? "" : " #" + k);
+            String display = kind.displayName(family) + (shipped ? " (shipped)" : "") + (k == 1 ? "" : " #" + k);
             opts.add(new EvalOptimizer(id, display, c.optimizer(), mup ? Parametrization.MUP : Parametrization.SP,
                     LearnedOptimizerKinds.factory(c), src.location(), c.sha256(), null));
         }

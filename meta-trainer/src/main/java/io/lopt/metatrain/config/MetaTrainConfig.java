@@ -2,12 +2,12 @@ package io.lopt.metatrain.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lopt.optim.LearnedOptimizer;
-import io.lopt.optim.lo.LoptConfig;
-import io.lopt.optim.velo.VeloConfig;
 import io.lopt.optimizees.models.Parametrization;
 import io.lopt.optimizees.tasks.TaskDistribution;
 import java.util.List;
@@ -67,96 +67,43 @@ public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerS
     }
 
     /**
-     * The learned optimizer being meta-trained: {@code small_fc_lopt} (keys hidden_sizes, step_mult, exp_mult, mup and
-     * optionally time_reference) or {@code velo} (keys lstm_hidden, bank_size, mup).
+     * The learned optimizer being meta-trained: {@code kind} and that kind's keys, as its {@link
+     * io.lopt.checkpoints.LearnedOptimizerKind} reads them (small_fc_lopt: hidden_sizes, step_mult, exp_mult, mup and
+     * optionally time_reference and decay_to; velo: lstm_hidden, bank_size, mup and optionally mix_mult). Any kind on
+     * the class path can be meta-trained.
+     *
+     * @param settings the mapping as written (kind included)
      */
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record OptimizerSpec(String kind, List<Integer> hiddenSizes, Double stepMult, Double expMult,
-            Integer lstmHidden, Integer bankSize, Boolean mup, Long timeReference, Double decayTo) {
-        public OptimizerSpec(String kind, List<Integer> hiddenSizes, Double stepMult, Double expMult,
-                Integer lstmHidden, Integer bankSize, Boolean mup) {
-            this(kind, hiddenSizes, stepMult, expMult, lstmHidden, bankSize, mup, null, null);
-        }
-
+    public record OptimizerSpec(ObjectNode settings) {
         public OptimizerSpec {
-            require(mup != null, "optimizer.mup must be given (true or false)");
-            if ("small_fc_lopt".equals(kind)) {
-                require(hiddenSizes != null && stepMult != null && expMult != null,
-                        "optimizer of kind small_fc_lopt needs hidden_sizes, step_mult and exp_mult");
-                require(lstmHidden == null && bankSize == null,
-                        "lstm_hidden and bank_size are VeLO keys; small_fc_lopt does not take them");
-                require(decayTo == null || (decayTo > 0 && decayTo <= 1),
-                        "optimizer.decay_to must be in (0, 1] (1: no decay), got " + decayTo);
-                require(timeReference == null || timeReference >= 0,
-                        "optimizer.time_reference must be 0 (absolute time) or a positive number of steps, got "
-                                + timeReference);
-            } else if ("velo".equals(kind)) {
-                require(lstmHidden != null && bankSize != null, "optimizer of kind velo needs lstm_hidden and bank_size");
-                require(hiddenSizes == null && stepMult == null && expMult == null && timeReference == null
-                                && decayTo == null,
-                        "hidden_sizes, step_mult, exp_mult, time_reference and decay_to are small_fc_lopt keys; velo "
-                                + "does not take them");
-            } else {
-                throw new IllegalArgumentException("optimizer.kind must be small_fc_lopt or velo, got '" + kind + "'");
-            }
-            learned(kind, hiddenSizes, stepMult, expMult, lstmHidden, bankSize, mup, timeReference, decayTo); // checks
+            settings = settings.deepCopy();
+            io.lopt.checkpoints.LearnedOptimizerKinds.fromSettings(settings); // checks every key and value
         }
 
-        private static final List<String> KEYS = List.of("kind", "hidden_sizes", "step_mult", "exp_mult", "lstm_hidden",
-                "bank_size", "mup", "time_reference", "decay_to");
-
-        /** Binds the keys a kind takes (the others stay absent rather than defaulted). */
+        /** Binds the mapping; the kind checks its keys. */
         @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
         static OptimizerSpec fromJson(JsonNode o) {
             require(o != null && o.isObject(), "optimizer must be a mapping of keys to values");
-            o.fieldNames().forEachRemaining(k -> require(KEYS.contains(k), "unknown key 'optimizer." + k + "' (known: "
-                    + KEYS + ")"));
-            List<Integer> hidden = null;
-            if (o.has("hidden_sizes")) {
-                require(o.get("hidden_sizes").isArray(), "optimizer.hidden_sizes must be a list of integers");
-                hidden = new java.util.ArrayList<>();
-                for (JsonNode h : o.get("hidden_sizes")) {
-                    require(h.isIntegralNumber(), "optimizer.hidden_sizes must be a list of integers, found " + h);
-                    hidden.add(h.asInt());
-                }
-            }
-            return new OptimizerSpec(o.has("kind") ? o.get("kind").asText() : null, hidden, number(o, "step_mult"),
-                    number(o, "exp_mult"), integer(o, "lstm_hidden"), integer(o, "bank_size"),
-                    o.has("mup") ? bool(o.get("mup")) : null,
-                    o.has("time_reference") ? Long.valueOf(integer(o, "time_reference")) : null, number(o, "decay_to"));
+            return new OptimizerSpec((ObjectNode) o);
         }
 
-        private static Double number(JsonNode o, String k) {
-            if (!o.has(k)) {
-                return null;
-            }
-            require(o.get(k).isNumber(), "optimizer." + k + " must be a number, got " + o.get(k));
-            return o.get(k).asDouble();
+        @JsonValue
+        @Override
+        public ObjectNode settings() {
+            return settings.deepCopy();
         }
 
-        private static Integer integer(JsonNode o, String k) {
-            if (!o.has(k)) {
-                return null;
-            }
-            require(o.get(k).isIntegralNumber(), "optimizer." + k + " must be an integer, got " + o.get(k));
-            return o.get(k).asInt();
+        public String kind() {
+            return settings.path("kind").asText();
         }
 
-        private static Boolean bool(JsonNode v) {
-            require(v.isBoolean(), "optimizer.mup must be true or false, got " + v);
-            return v.asBoolean();
-        }
-
-        private static LearnedOptimizer learned(String kind, List<Integer> hiddenSizes, Double stepMult, Double expMult,
-                Integer lstmHidden, Integer bankSize, Boolean mup, Long timeReference, Double decayTo) {
-            return "velo".equals(kind) ? new VeloConfig(lstmHidden, bankSize, mup)
-                    : new LoptConfig(hiddenSizes, stepMult, expMult, mup, timeReference == null ? 0 : timeReference,
-                            decayTo == null ? 1.0 : decayTo);
+        /** Whether the optimizer follows μP (μLO, μVeLO). */
+        public boolean mup() {
+            return learnedOptimizer().mup();
         }
 
         public LearnedOptimizer learnedOptimizer() {
-            return learned(kind, hiddenSizes, stepMult, expMult, lstmHidden, bankSize, mup, timeReference, decayTo);
+            return io.lopt.checkpoints.LearnedOptimizerKinds.fromSettings(settings);
         }
     }
 

@@ -75,13 +75,18 @@ public final class Presets {
         }
     }
 
-    /** Overrides {@code base} with {@code over}, key by key (nested mappings merge; lists and scalars replace). */
+    /**
+     * Overrides {@code base} with {@code over}, key by key (nested mappings merge; lists and scalars replace). A
+     * mapping that names another {@code kind} (an optimizer of another kind) replaces the preset's instead: the
+     * preset's keys belong to its kind.
+     */
     static void merge(ObjectNode base, ObjectNode over) {
         Iterator<Map.Entry<String, JsonNode>> it = over.fields();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode b = base.get(e.getKey());
-            if (b != null && b.isObject() && e.getValue().isObject()) {
+            boolean otherKind = b != null && e.getValue().has("kind") && !e.getValue().get("kind").equals(b.get("kind"));
+            if (b != null && b.isObject() && e.getValue().isObject() && !otherKind) {
                 merge((ObjectNode) b, (ObjectNode) e.getValue());
             } else {
                 base.set(e.getKey(), e.getValue());

@@ -57,13 +57,13 @@ class StrictConfigTest {
         assertEquals(1000, c.timeReference());
         assertEquals(0, ((io.lopt.optim.lo.LoptConfig) Presets.load("lo-s").optimizer().learnedOptimizer())
                 .timeReference(), "absent: absolute time");
-        assertContains("optimizer.time_reference must be an integer", error("preset: quick\n" + opt.formatted("0.5")));
+        assertContains("optimizer.time_reference must be 0 (absolute time) or a positive integer, got 0.5", error("preset: quick\n" + opt.formatted("0.5")));
         assertContains("time_reference must be 0", error("preset: quick\n" + opt.formatted("-4")));
         Files.writeString(f, "preset: quick\n" + opt.formatted("1000, decay_to: 0.1"));
         assertEquals(0.1, ((io.lopt.optim.lo.LoptConfig) Presets.load(f.toString()).optimizer().learnedOptimizer())
                 .decayTo());
         assertContains("decay_to must be in (0, 1]", error("preset: quick\n" + opt.formatted("1000, decay_to: 1.5")));
-        assertContains("velo does not take them", error("preset: quick\noptimizer: {kind: velo, lstm_hidden: 16, "
+        assertContains("unknown velo configuration key 'optimizer.time_reference'", error("preset: quick\noptimizer: {kind: velo, lstm_hidden: 16, "
                 + "bank_size: 8, mup: true, time_reference: 10}\n"));
     }
 }

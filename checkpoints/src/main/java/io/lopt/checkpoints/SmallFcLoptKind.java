@@ -1,0 +1,111 @@
+package io.lopt.checkpoints;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lopt.optim.LearnedOptimizer;
+import io.lopt.optim.lo.LoptConfig;
+import io.lopt.optim.lo.MetaParameters;
+import io.lopt.optim.lo.SmallFcLopt;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/** small_fc_lopt (μLO, the SP learned optimizer): configuration keys and θ layout (docs/spec.md §2). */
+public final class SmallFcLoptKind implements LearnedOptimizerKind {
+    static final String NAME = SmallFcLopt.KIND;
+    private static final Set<String> KEYS = Set.of("hidden_sizes", "step_mult", "exp_mult", "mup");
+    /** Keys written only when they differ from the paper's behaviour, so older files stay valid. */
+    private static final Set<String> OPTIONAL = Set.of("time_reference", "decay_to");
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Class<LoptConfig> type() {
+        return LoptConfig.class;
+    }
+
+    @Override
+    public ObjectNode toJson(LearnedOptimizer family) {
+        LoptConfig c = (LoptConfig) family;
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        ArrayNode h = o.putArray("hidden_sizes");
+        c.hiddenSizes().forEach(h::add);
+        o.put("step_mult", c.stepMult());
+        o.put("exp_mult", c.expMult());
+        o.put("mup", c.mup());
+        if (c.relativeTime()) {
+            o.put("time_reference", c.timeReference()); // absent: absolute time, as in files written before it
+        }
+        if (c.decays()) {
+            o.put("decay_to", c.decayTo()); // absent: no decay, as in files written before it
+        }
+        return o;
+    }
+
+    @Override
+    public LoptConfig parse(JsonNode o, boolean checkpoint, String p, Function<String, RuntimeException> error) {
+        LearnedOptimizerKinds.checkKeys(o, KEYS, OPTIONAL, NAME, p, error);
+        long timeReference = 0;
+        if (o.has("time_reference")) {
+            if (!o.get("time_reference").isIntegralNumber() || o.get("time_reference").asLong() < 0) {
+                throw error.apply(p + "time_reference must be 0 (absolute time) or a positive integer, got "
+                        + o.get("time_reference"));
+            }
+            timeReference = o.get("time_reference").asLong();
+        }
+        double decayTo = 1.0;
+        if (o.has("decay_to")) {
+            if (!o.get("decay_to").isNumber()) {
+                throw error.apply(p + "decay_to must be a number, got " + o.get("decay_to"));
+            }
+            decayTo = o.get("decay_to").asDouble();
+        }
+        JsonNode hs = o.get("hidden_sizes");
+        if (!hs.isArray()) {
+            throw error.apply(p + "hidden_sizes must be a list of integers");
+        }
+        List<Integer> hidden = new ArrayList<>();
+        for (JsonNode h : hs) {
+            if (!h.isIntegralNumber()) {
+                throw error.apply(p + "hidden_sizes must be a list of integers, found " + h);
+            }
+            hidden.add(h.asInt());
+        }
+        for (String k : new String[] {"step_mult", "exp_mult"}) {
+            if (!o.get(k).isNumber()) {
+                throw error.apply(p + k + " must be a number, got " + o.get(k));
+            }
+        }
+        if (!o.get("mup").isBoolean()) {
+            throw error.apply(p + "mup must be true or false, got " + o.get("mup"));
+        }
+        try {
+            return new LoptConfig(hidden, o.get("step_mult").asDouble(), o.get("exp_mult").asDouble(),
+                    o.get("mup").asBoolean(), timeReference, decayTo);
+        } catch (IllegalArgumentException e) {
+            throw error.apply("invalid small_fc_lopt configuration: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public Collection<MetaParameters.View> layout(LearnedOptimizer family) {
+        return MetaParameters.of((LoptConfig) family).views().values();
+    }
+
+    @Override
+    public String displayName(LearnedOptimizer family) {
+        return family.mup() ? "μLO" : "SP LO";
+    }
+
+    @Override
+    public String shortName(LearnedOptimizer family) {
+        return family.mup() ? "mulo" : "sp-lo";
+    }
+}
