@@ -21,4 +21,54 @@ class ExamplesTest {
         assertTrue(last < 0.8 * first, "the loss falls: " + first + " -> " + last);
         assertTrue(o.resumedExactly(), "the optimizer restored from disk continues bit-exactly");
     }
+
+    @Test
+    void djlsTrainerTrainsTheMuPModelWithTheShippedOptimizerAndResumes() throws Exception {
+        float[] losses = DjlTrainerLoop.run(200, dir);
+        float first = losses[0];
+        float before = 0;
+        float last = 0;
+        for (int t = 0; t < 20; t++) {
+            before += losses[80 + t] / 20;
+            last += losses[180 + t] / 20;
+        }
+        assertTrue(last < 0.8 * first, "the loss falls: " + first + " -> " + last);
+        assertTrue(last < before, "and keeps falling after the optimizer was restored from disk: " + before + " -> "
+                + last);
+    }
+
+    /**
+     * A README code block that follows a mention of an example's file is copied from it: every line of the block is a
+     * line of the example (indentation aside), so the snippet compiles and runs as the tests run it.
+     */
+    @Test
+    void readmeSnippetsAreCopiedFromTheExamples() throws Exception {
+        java.util.List<String> readme = java.nio.file.Files.readAllLines(Path.of("..", "README.md"));
+        java.util.regex.Pattern ref = java.util.regex.Pattern.compile("examples/src/main/java/io/lopt/examples/(\\w+)\\.java");
+        int checked = 0;
+        for (int i = 0; i < readme.size(); i++) {
+            java.util.regex.Matcher m = ref.matcher(readme.get(i));
+            if (!m.find()) {
+                continue;
+            }
+            int start = i + 1;
+            while (start < readme.size() && start <= i + 3 && !readme.get(start).startsWith("```java")) {
+                start++;
+            }
+            if (start >= readme.size() || !readme.get(start).startsWith("```java")) {
+                continue; // a mention without a snippet
+            }
+            java.util.Set<String> source = new java.util.HashSet<>();
+            for (String l : java.nio.file.Files.readAllLines(Path.of("src/main/java/io/lopt/examples", m.group(1) + ".java"))) {
+                source.add(l.strip());
+            }
+            for (int j = start + 1; !readme.get(j).startsWith("```"); j++) {
+                String line = readme.get(j).strip();
+                assertTrue(line.isEmpty() || source.contains(line), "README line " + (j + 1) + " is not in "
+                        + m.group(1) + ".java: " + line);
+            }
+            checked++;
+        }
+        assertTrue(checked >= 1, "the README shows at least one example");
+    }
 }
