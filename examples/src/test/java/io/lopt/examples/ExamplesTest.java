@@ -37,6 +37,19 @@ class ExamplesTest {
                 + last);
     }
 
+    @Test
+    void aDl4jNetworkTrainsWithTheShippedOptimizerAndResumes() throws Exception {
+        float[] losses = Dl4jNetworkLoop.run(200, dir);
+        float before = 0;
+        float last = 0;
+        for (int t = 0; t < 20; t++) {
+            before += losses[80 + t] / 20;
+            last += losses[180 + t] / 20;
+        }
+        assertTrue(last < 0.8 * losses[0], "the loss falls: " + losses[0] + " -> " + last);
+        assertTrue(last < before, "and keeps falling on the network restored from disk: " + before + " -> " + last);
+    }
+
     /**
      * A README code block that follows a mention of an example's file is copied from it: every line of the block is a
      * line of the example (indentation aside), so the snippet compiles and runs as the tests run it.
