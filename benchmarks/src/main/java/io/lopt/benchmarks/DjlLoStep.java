@@ -81,7 +81,7 @@ final class DjlLoStep implements AutoCloseable {
 
     void step(List<Parameter> params, List<float[]> grads) {
         float[] time = new float[11];
-        double[] scales = {1, 3, 10, 30, 100, 300, 1e3, 3e3, 1e4, 3e4, 1e5};
+        double[] scales = io.lopt.optim.lo.SmallFcLoptReference.timeScales();
         for (int i = 0; i < 11; i++) {
             time[i] = (float) Math.tanh(step / scales[i] - 1);
         }
@@ -99,7 +99,7 @@ final class DjlLoStep implements AutoCloseable {
                     replace(st, k, st[k].mul(betaM[k]).add(g.mul(1 - betaM[k])));
                 }
                 replace(st, 3, st[3].mul(betaV).add(gg.mul(1 - betaV)));
-                NDArray rs = st[3].add(1e-6f).sqrt().pow(-1f);
+                NDArray rs = st[3].add(io.lopt.optim.lo.SmallFcLoptReference.RMS_EPS).sqrt().pow(-1f);
                 feats.add(g);
                 feats.add(p);
                 feats.add(st[0]);
@@ -110,7 +110,7 @@ final class DjlLoStep implements AutoCloseable {
                     feats.add(st[k].mul(rs));
                 }
                 feats.add(rs);
-                NDArray big = gg.add(1e-30f);
+                NDArray big = gg.add(io.lopt.optim.lo.SmallFcLoptReference.GRAD_SQ_EPS);
                 NDList rowF = new NDList();
                 NDList colF = new NDList();
                 NDList facG = new NDList();
@@ -126,24 +126,24 @@ final class DjlLoStep implements AutoCloseable {
                         replace(st, 7 + k, st[7 + k].mul(b).add(big.mean(new int[] {d1}).mul(1 - b)));
                         NDArray vr = st[4 + k].expandDims(d0).broadcast(sh);
                         NDArray vc = st[7 + k].expandDims(d1).broadcast(sh);
-                        NDArray rf = st[4 + k].div(st[4 + k].mean().add(1e-9f)).maximum(1e-9f).sqrt().pow(-1f)
+                        NDArray rf = st[4 + k].div(st[4 + k].mean().add(io.lopt.optim.lo.SmallFcLoptReference.ROW_MEAN_EPS)).maximum(io.lopt.optim.lo.SmallFcLoptReference.RSQRT_FLOOR).sqrt().pow(-1f)
                                 .expandDims(d0);
-                        NDArray cf = st[7 + k].maximum(1e-9f).sqrt().pow(-1f).expandDims(d1);
+                        NDArray cf = st[7 + k].maximum(io.lopt.optim.lo.SmallFcLoptReference.RSQRT_FLOOR).sqrt().pow(-1f).expandDims(d1);
                         facG.add(g.mul(rf).mul(cf));
                         facM.add(st[k].mul(rf).mul(cf));
                         rowF.add(vr);
                         colF.add(vc);
-                        rsR.add(vr.add(1e-8f).sqrt().pow(-1f));
-                        rsC.add(vc.add(1e-8f).sqrt().pow(-1f));
+                        rsR.add(vr.add(io.lopt.optim.lo.SmallFcLoptReference.FACTORED_RSQRT_EPS).sqrt().pow(-1f));
+                        rsC.add(vc.add(io.lopt.optim.lo.SmallFcLoptReference.FACTORED_RSQRT_EPS).sqrt().pow(-1f));
                     } else {
                         replace(st, 4 + k, st[4 + k].mul(b).add(big.mul(1 - b)));
                         NDArray v = st[4 + k];
-                        facG.add(g.mul(v.add(1e-9f).maximum(1e-9f).sqrt().pow(-1f)));
-                        facM.add(st[k].mul(v.add(1e-6f).sqrt().pow(-1f)));
+                        facG.add(g.mul(v.add(io.lopt.optim.lo.SmallFcLoptReference.DIAG_EPS).maximum(io.lopt.optim.lo.SmallFcLoptReference.RSQRT_FLOOR).sqrt().pow(-1f)));
+                        facM.add(st[k].mul(v.add(io.lopt.optim.lo.SmallFcLoptReference.RMS_EPS).sqrt().pow(-1f)));
                         rowF.add(v);
                         colF.add(v);
-                        rsR.add(v.add(1e-8f).sqrt().pow(-1f));
-                        rsC.add(v.add(1e-8f).sqrt().pow(-1f));
+                        rsR.add(v.add(io.lopt.optim.lo.SmallFcLoptReference.FACTORED_RSQRT_EPS).sqrt().pow(-1f));
+                        rsC.add(v.add(io.lopt.optim.lo.SmallFcLoptReference.FACTORED_RSQRT_EPS).sqrt().pow(-1f));
                     }
                 }
                 feats.addAll(facG);
@@ -154,7 +154,7 @@ final class DjlLoStep implements AutoCloseable {
                 feats.addAll(facM);
                 long n = s.size();
                 NDArray x = NDArrays.stack(new NDList(feats.stream().map(a -> a.reshape(n)).toList()), 1); // [n, 28]
-                x = x.div(x.square().mean(new int[] {0}, true).add(1e-5f).sqrt());
+                x = x.div(x.square().mean(new int[] {0}, true).add((float) io.lopt.optim.lo.SmallFcLoptReference.NORMALISE_EPS).sqrt());
                 NDArray tf = sub.create(time).reshape(1, 11).broadcast(new Shape(n, 11));
                 x = x.concat(tf, 1); // [n, 39]
                 NDArray h = x.matMul(w0).add(b0).maximum(0f);

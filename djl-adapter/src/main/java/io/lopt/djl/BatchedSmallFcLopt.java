@@ -211,9 +211,9 @@ final class BatchedSmallFcLopt {
         NDArray gg = g.square();
         NDArray b4 = beta(3, rank);
         NDArray v = b4.mul(st[3].reshape(shape)).add(b4.neg().add(1f).mul(gg));
-        NDArray big = gg.add(1e-30f);
+        NDArray big = gg.add(SmallFcLoptReference.GRAD_SQ_EPS);
         NDList feats = new NDList();
-        NDArray r = v.add(1e-6f).pow(-0.5f);
+        NDArray r = v.add(SmallFcLoptReference.RMS_EPS).pow(-0.5f);
         feats.add(g);
         feats.add(p);
         feats.add(m[0]);
@@ -243,8 +243,8 @@ final class BatchedSmallFcLopt {
                 NDArray vc = b.mul(st[5 + 2 * k]).add(b.neg().add(1f).mul(colStat));
                 newFac[2 * k] = vr;
                 newFac[2 * k + 1] = vc;
-                NDArray rf = vr.div(vr.mean(new int[] {1}, true).add(1e-9f)).maximum(1e-9f).pow(-0.5f);
-                NDArray cf = vc.maximum(1e-9f).pow(-0.5f);
+                NDArray rf = vr.div(vr.mean(new int[] {1}, true).add(SmallFcLoptReference.ROW_MEAN_EPS)).maximum(SmallFcLoptReference.RSQRT_FLOOR).pow(-0.5f);
+                NDArray cf = vc.maximum(SmallFcLoptReference.RSQRT_FLOOR).pow(-0.5f);
                 // vRow is indexed by the d1 axis (broadcast along d0), vCol by the d0 axis
                 int rowAxis = d0 == 0 ? 1 : 2;
                 int colAxis = d0 == 0 ? 2 : 1;
@@ -256,17 +256,17 @@ final class BatchedSmallFcLopt {
                 facM[k] = m[k].mul(rfB).mul(cfB);
                 rowF[k] = vrB;
                 colF[k] = vcB;
-                rsR[k] = vrB.add(1e-8f).pow(-0.5f);
-                rsC[k] = vcB.add(1e-8f).pow(-0.5f);
+                rsR[k] = vrB.add(SmallFcLoptReference.FACTORED_RSQRT_EPS).pow(-0.5f);
+                rsC[k] = vcB.add(SmallFcLoptReference.FACTORED_RSQRT_EPS).pow(-0.5f);
             } else {
                 NDArray vf = b.mul(st[4 + k]).add(b.neg().add(1f).mul(big));
                 newFac[k] = vf;
-                facG[k] = g.mul(vf.add(1e-9f).maximum(1e-9f).pow(-0.5f));
+                facG[k] = g.mul(vf.add(SmallFcLoptReference.DIAG_EPS).maximum(SmallFcLoptReference.RSQRT_FLOOR).pow(-0.5f));
                 rowF[k] = vf;
                 colF[k] = vf;
-                rsR[k] = vf.add(1e-8f).pow(-0.5f);
+                rsR[k] = vf.add(SmallFcLoptReference.FACTORED_RSQRT_EPS).pow(-0.5f);
                 rsC[k] = rsR[k];
-                facM[k] = m[k].mul(vf.add(1e-6f).pow(-0.5f));
+                facM[k] = m[k].mul(vf.add(SmallFcLoptReference.RMS_EPS).pow(-0.5f));
             }
         }
         for (NDArray[] group : new NDArray[][] {facG, rowF, colF, rsR, rsC, facM}) {
@@ -279,7 +279,7 @@ final class BatchedSmallFcLopt {
             flat.add(f.reshape(particles, n));
         }
         NDArray x = NDArrays.stack(flat, 2); // [P, n, 28]
-        x = x.div(x.square().mean(new int[] {1}, true).add(1e-5f).sqrt());
+        x = x.div(x.square().mean(new int[] {1}, true).add((float) SmallFcLoptReference.NORMALISE_EPS).sqrt());
         NDArray h = x.matMul(w1).add(bias1).maximum(0f);
         h = h.matMul(w2).add(b2).maximum(0f);
         NDArray out = h.matMul(w3).add(b3); // [P, n, 2]

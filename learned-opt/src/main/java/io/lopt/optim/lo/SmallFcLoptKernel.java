@@ -39,7 +39,13 @@ final class SmallFcLoptKernel {
     static final int CH_VECTOR = 22;
     /** Spec feature index of each element-wise channel (docs/spec.md §2 feature order). */
     static final int[] MATRIX_CHANNELS = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 25, 26, 27};
-    private static final float TINY = 1e-30f;
+    private static final float TINY = SmallFcLoptReference.GRAD_SQ_EPS;
+    private static final float ROW_MEAN_EPS = SmallFcLoptReference.ROW_MEAN_EPS;
+    private static final float RSQRT_FLOOR = SmallFcLoptReference.RSQRT_FLOOR;
+    private static final float FACTORED_RSQRT_EPS = SmallFcLoptReference.FACTORED_RSQRT_EPS;
+    private static final double NORMALISE_EPS = SmallFcLoptReference.NORMALISE_EPS;
+    private static final float RMS_EPS = SmallFcLoptReference.RMS_EPS;
+    private static final float DIAG_EPS = SmallFcLoptReference.DIAG_EPS;
     private static final VectorMask<Float> ALL = S.maskAll(true);
 
     private SmallFcLoptKernel() {
@@ -99,17 +105,36 @@ final class SmallFcLoptKernel {
      */
     static void step(TensorState st, float[] p, float[] g, float[] theta, MetaParameters lay,
             MetaParameters.Decays dec, float[] bias1, float stepScale, float expMult, Parallel par) {
+        Chunks ch = Chunks.of(st.rows, st.cols);
+        double[] sq = new double[MetaParameters.ACC_FEATURES];
+        Factored f = null;
+        if (st.factored()) {
+            double[][] overAxes = passA(st, p, g, dec, ch, sq, par);
+            f = factoredStatistics(st, dec, overAxes[0], overAxes[1], sq);
+            passB(st, g, f, ch, sq, par);
+        } else {
+            passA(st, p, g, dec, ch, sq, par);
+        }
+        float[] scale = new float[MetaParameters.ACC_FEATURES];
+        for (int c = 0; c < scale.length; c++) {
+            scale[c] = (float) (1.0 / Math.sqrt(NORMALISE_EPS + sq[c] / ((long) st.rows * st.cols)));
+        }
+        passC(st, p, g, theta, lay, f, scale, bias1, stepScale, expMult, ch, par);
+    }
+
+    /**
+     * Pass A over every chunk: the accumulators, the sums of squares of the features that do not depend on the
+     * factored statistics (into {@code sq}, by feature), and for matrices the sums of g² + 1e-30 over rows (indexed
+     * by column) and over columns (indexed by row), which it returns; null for vectors.
+     */
+    private static double[][] passA(TensorState st, float[] p, float[] g, MetaParameters.Decays dec, Chunks ch,
+            double[] sq, Parallel par) {
         int rows = st.rows;
         int cols = st.cols;
-        long n = (long) rows * cols;
-        Chunks ch = Chunks.of(rows, cols);
         boolean fac = st.factored();
-        int sums = fac ? 10 : CH_VECTOR;
-        double[][] partSq = new double[ch.count][sums];
+        double[][] partSq = new double[ch.count][fac ? 10 : CH_VECTOR];
         float[][] partOverRows = fac ? new float[ch.count][] : null;
         double[][] partOverCols = fac ? new double[ch.count][] : null;
-
-        // ---- pass A ----
         par.forEach(ch.count, i -> {
             int r0 = ch.r0(i);
             int r1 = ch.r1(i);
@@ -120,11 +145,13 @@ final class SmallFcLoptKernel {
                 partOverCols[i] = new double[r1 - r0];
             }
             for (int r = r0; r < r1; r++) {
-                passA(st, p, g, dec, r, c0, c1, partSq[i], fac ? partOverRows[i] : null,
-                        fac ? partOverCols[i] : null, r - r0);
+                if (fac) {
+                    partOverCols[i][r - r0] = passAMatrix(st, p, g, dec, r, c0, c1, partSq[i], partOverRows[i]);
+                } else {
+                    passAVector(st, p, g, dec, c0, c1, partSq[i]);
+                }
             }
         });
-        double[] sq = new double[MetaParameters.ACC_FEATURES];
         for (int i = 0; i < ch.count; i++) {
             for (int s = 0; s < 10; s++) {
                 sq[s] += partSq[i][s];
@@ -140,118 +167,130 @@ final class SmallFcLoptKernel {
                 }
             }
         }
-
-        float[][] f0 = null;
-        float[][] f1 = null;
-        float[][] axis0Vals = null;
-        float[][] axis1Vals = null;
-        int[] axis0Ch = null;
-        int[] axis1Ch = null;
-        if (fac) {
-            // ---- factored statistics ----
-            double[] overRows = new double[cols]; // Σ over rows, indexed by column
-            double[] overCols = new double[rows]; // Σ over columns, indexed by row
-            for (int i = 0; i < ch.count; i++) {
-                int r0 = ch.r0(i);
-                int c0 = ch.c0(i);
-                int c1 = ch.c1(i);
-                for (int c = c0; c < c1; c++) {
-                    overRows[c] += partOverRows[i][c - c0];
-                }
-                double[] pc = partOverCols[i];
-                for (int r = 0; r < pc.length; r++) {
-                    overCols[r0 + r] += pc[r];
-                }
+        if (!fac) {
+            return null;
+        }
+        double[] overRows = new double[cols]; // Σ over rows, indexed by column
+        double[] overCols = new double[rows]; // Σ over columns, indexed by row
+        for (int i = 0; i < ch.count; i++) {
+            int r0 = ch.r0(i);
+            int c0 = ch.c0(i);
+            int c1 = ch.c1(i);
+            for (int c = c0; c < c1; c++) {
+                overRows[c] += partOverRows[i][c - c0];
             }
-            for (int c = 0; c < cols; c++) {
-                overRows[c] /= rows;
-            }
-            for (int r = 0; r < rows; r++) {
-                overCols[r] /= cols;
-            }
-            double[] rowStat = st.d0 == 0 ? overRows : overCols;
-            double[] colStat = st.d0 == 0 ? overCols : overRows;
-            float[][] rowFactor = new float[3][];
-            float[][] colFactor = new float[3][];
-            float[][] rsRow = new float[3][];
-            float[][] rsCol = new float[3][];
-            int lenRow = st.vRow[0].length;
-            int lenCol = st.vCol[0].length;
-            for (int k = 0; k < 3; k++) {
-                float b = dec.adafactor()[k];
-                float[] vr = st.vRow[k];
-                float[] vc = st.vCol[k];
-                double mean = 0;
-                for (int i = 0; i < lenRow; i++) {
-                    vr[i] = b * vr[i] + (1 - b) * (float) rowStat[i];
-                    mean += vr[i];
-                }
-                for (int i = 0; i < lenCol; i++) {
-                    vc[i] = b * vc[i] + (1 - b) * (float) colStat[i];
-                }
-                float rowMean = (float) (mean / lenRow);
-                rowFactor[k] = new float[lenRow];
-                rsRow[k] = new float[lenRow];
-                double sqRow = 0;
-                double sqRs = 0;
-                for (int i = 0; i < lenRow; i++) {
-                    rowFactor[k][i] = SmallFcLoptReference.rsqrt(Math.max(vr[i] / (rowMean + 1e-9f), 1e-9f));
-                    rsRow[k][i] = SmallFcLoptReference.rsqrt(vr[i] + 1e-8f);
-                    sqRow += (double) vr[i] * vr[i];
-                    sqRs += (double) rsRow[k][i] * rsRow[k][i];
-                }
-                colFactor[k] = new float[lenCol];
-                rsCol[k] = new float[lenCol];
-                double sqCol = 0;
-                double sqRsC = 0;
-                for (int i = 0; i < lenCol; i++) {
-                    colFactor[k][i] = SmallFcLoptReference.rsqrt(Math.max(vc[i], 1e-9f));
-                    rsCol[k][i] = SmallFcLoptReference.rsqrt(vc[i] + 1e-8f);
-                    sqCol += (double) vc[i] * vc[i];
-                    sqRsC += (double) rsCol[k][i] * rsCol[k][i];
-                }
-                // vRow is broadcast along d0 (lenCol elements each), vCol along d1 (lenRow elements each)
-                sq[13 + k] = sqRow * lenCol;
-                sq[19 + k] = sqRs * lenCol;
-                sq[16 + k] = sqCol * lenRow;
-                sq[22 + k] = sqRsC * lenRow;
-            }
-            // per-axis views: axis 0 is the row index r, axis 1 the column index c
-            boolean rowOnAxis1 = st.d0 == 0;
-            f0 = rowOnAxis1 ? colFactor : rowFactor;
-            f1 = rowOnAxis1 ? rowFactor : colFactor;
-            axis0Ch = rowOnAxis1 ? new int[] {16, 17, 18, 22, 23, 24} : new int[] {13, 14, 15, 19, 20, 21};
-            axis1Ch = rowOnAxis1 ? new int[] {13, 14, 15, 19, 20, 21} : new int[] {16, 17, 18, 22, 23, 24};
-            float[][] vRowCh = {st.vRow[0], st.vRow[1], st.vRow[2], rsRow[0], rsRow[1], rsRow[2]};
-            float[][] vColCh = {st.vCol[0], st.vCol[1], st.vCol[2], rsCol[0], rsCol[1], rsCol[2]};
-            axis0Vals = rowOnAxis1 ? vColCh : vRowCh;
-            axis1Vals = rowOnAxis1 ? vRowCh : vColCh;
-
-            // ---- pass B ----
-            final float[][] ff0 = f0;
-            final float[][] ff1 = f1;
-            final boolean rowFirst = !rowOnAxis1;
-            double[][] partB = new double[ch.count][6];
-            par.forEach(ch.count, i -> {
-                for (int r = ch.r0(i); r < ch.r1(i); r++) {
-                    passB(st, g, ff0, ff1, rowFirst, r, ch.c0(i), ch.c1(i), partB[i]);
-                }
-            });
-            for (int i = 0; i < ch.count; i++) {
-                for (int k = 0; k < 3; k++) {
-                    sq[10 + k] += partB[i][k];
-                    sq[25 + k] += partB[i][3 + k];
-                }
+            double[] pc = partOverCols[i];
+            for (int r = 0; r < pc.length; r++) {
+                overCols[r0 + r] += pc[r];
             }
         }
+        return new double[][] {overRows, overCols};
+    }
 
-        // ---- normalisation folded into the first layer ----
+    /**
+     * A matrix's factored statistics after this step, as per-axis views: axis 0 is the row index r, axis 1 the column
+     * index c. {@code f0}/{@code f1} are the Adafactor factors along each axis (F_k(r, c) = f0[k][r] · f1[k][c] up to
+     * the order of the product, {@code rowFirst}); {@code axis*Ch} name the features that are constant along the
+     * other axis and {@code axis*Vals} hold their values.
+     */
+    private record Factored(float[][] f0, float[][] f1, boolean rowFirst, int[] axis0Ch, float[][] axis0Vals,
+            int[] axis1Ch, float[][] axis1Vals) {
+    }
+
+    /**
+     * Updates the row and column accumulators from the sums of pass A, computes the factors and the features' values
+     * per row and column, and adds the sums of squares of the broadcast features to {@code sq} in closed form.
+     */
+    private static Factored factoredStatistics(TensorState st, MetaParameters.Decays dec, double[] overRows,
+            double[] overCols, double[] sq) {
+        int rows = st.rows;
+        int cols = st.cols;
+        for (int c = 0; c < cols; c++) {
+            overRows[c] /= rows;
+        }
+        for (int r = 0; r < rows; r++) {
+            overCols[r] /= cols;
+        }
+        double[] rowStat = st.d0 == 0 ? overRows : overCols;
+        double[] colStat = st.d0 == 0 ? overCols : overRows;
+        float[][] rowFactor = new float[3][];
+        float[][] colFactor = new float[3][];
+        float[][] rsRow = new float[3][];
+        float[][] rsCol = new float[3][];
+        int lenRow = st.vRow[0].length;
+        int lenCol = st.vCol[0].length;
+        for (int k = 0; k < 3; k++) {
+            float b = dec.adafactor()[k];
+            float[] vr = st.vRow[k];
+            float[] vc = st.vCol[k];
+            double mean = 0;
+            for (int i = 0; i < lenRow; i++) {
+                vr[i] = b * vr[i] + (1 - b) * (float) rowStat[i];
+                mean += vr[i];
+            }
+            for (int i = 0; i < lenCol; i++) {
+                vc[i] = b * vc[i] + (1 - b) * (float) colStat[i];
+            }
+            float rowMean = (float) (mean / lenRow);
+            rowFactor[k] = new float[lenRow];
+            rsRow[k] = new float[lenRow];
+            double sqRow = 0;
+            double sqRs = 0;
+            for (int i = 0; i < lenRow; i++) {
+                rowFactor[k][i] = SmallFcLoptReference.rsqrt(Math.max(vr[i] / (rowMean + ROW_MEAN_EPS), RSQRT_FLOOR));
+                rsRow[k][i] = SmallFcLoptReference.rsqrt(vr[i] + FACTORED_RSQRT_EPS);
+                sqRow += (double) vr[i] * vr[i];
+                sqRs += (double) rsRow[k][i] * rsRow[k][i];
+            }
+            colFactor[k] = new float[lenCol];
+            rsCol[k] = new float[lenCol];
+            double sqCol = 0;
+            double sqRsC = 0;
+            for (int i = 0; i < lenCol; i++) {
+                colFactor[k][i] = SmallFcLoptReference.rsqrt(Math.max(vc[i], RSQRT_FLOOR));
+                rsCol[k][i] = SmallFcLoptReference.rsqrt(vc[i] + FACTORED_RSQRT_EPS);
+                sqCol += (double) vc[i] * vc[i];
+                sqRsC += (double) rsCol[k][i] * rsCol[k][i];
+            }
+            // vRow is broadcast along d0 (lenCol elements each), vCol along d1 (lenRow elements each)
+            sq[13 + k] = sqRow * lenCol;
+            sq[19 + k] = sqRs * lenCol;
+            sq[16 + k] = sqCol * lenRow;
+            sq[22 + k] = sqRsC * lenRow;
+        }
+        boolean rowOnAxis1 = st.d0 == 0;
+        float[][] vRowCh = {st.vRow[0], st.vRow[1], st.vRow[2], rsRow[0], rsRow[1], rsRow[2]};
+        float[][] vColCh = {st.vCol[0], st.vCol[1], st.vCol[2], rsCol[0], rsCol[1], rsCol[2]};
+        int[] rowCh = {13, 14, 15, 19, 20, 21};
+        int[] colCh = {16, 17, 18, 22, 23, 24};
+        return new Factored(rowOnAxis1 ? colFactor : rowFactor, rowOnAxis1 ? rowFactor : colFactor, !rowOnAxis1,
+                rowOnAxis1 ? colCh : rowCh, rowOnAxis1 ? vColCh : vRowCh,
+                rowOnAxis1 ? rowCh : colCh, rowOnAxis1 ? vRowCh : vColCh);
+    }
+
+    /** Pass B over every chunk of a matrix: the sums of squares of g·F_k and m_k·F_k, into {@code sq}. */
+    private static void passB(TensorState st, float[] g, Factored f, Chunks ch, double[] sq, Parallel par) {
+        double[][] partB = new double[ch.count][6];
+        par.forEach(ch.count, i -> {
+            for (int r = ch.r0(i); r < ch.r1(i); r++) {
+                passB(st, g, f.f0(), f.f1(), f.rowFirst(), r, ch.c0(i), ch.c1(i), partB[i]);
+            }
+        });
+        for (int i = 0; i < ch.count; i++) {
+            for (int k = 0; k < 3; k++) {
+                sq[10 + k] += partB[i][k];
+                sq[25 + k] += partB[i][3 + k];
+            }
+        }
+    }
+
+    /**
+     * The first layer's weights for the element-wise channels with the normalisation folded in. For vectors the
+     * full accumulator's channels that carry the same value (spec channels 13+k and 16+k; 19+k and 22+k) are merged.
+     */
+    private static float[] foldedFirstLayer(float[] theta, MetaParameters lay, float[] scale, boolean fac) {
         int h1 = lay.layerOutputs(0);
         int w0 = lay.weightOffset(0);
-        float[] scale = new float[MetaParameters.ACC_FEATURES];
-        for (int c = 0; c < scale.length; c++) {
-            scale[c] = (float) (1.0 / Math.sqrt(1e-5 + sq[c] / n));
-        }
         int nch = fac ? CH_MATRIX : CH_VECTOR;
         float[] w1 = new float[nch * h1];
         for (int e = 0; e < nch; e++) {
@@ -273,38 +312,39 @@ final class SmallFcLoptKernel {
                 w1[e * h1 + j] = w;
             }
         }
-        float[] t0 = null;
-        float[] t1 = null;
-        int ldT1 = cols + NB;
-        if (fac) {
-            t0 = table(axis0Ch, axis0Vals, rows, theta, w0, h1, scale, false, 0);
-            t1 = table(axis1Ch, axis1Vals, cols, theta, w0, h1, scale, true, ldT1);
-        }
+        return w1;
+    }
 
-        // ---- pass C ----
-        final float[][] ff0 = f0;
-        final float[][] ff1 = f1;
-        final float[] tt0 = t0;
-        final float[] tt1 = t1;
-        final boolean rowFirst = fac && st.d0 != 0;
+    /** Pass C over every chunk: per block of elements, the features, the MLP and the update. */
+    private static void passC(TensorState st, float[] p, float[] g, float[] theta, MetaParameters lay, Factored f,
+            float[] scale, float[] bias1, float stepScale, float expMult, Chunks ch, Parallel par) {
+        boolean fac = f != null;
+        int cols = st.cols;
+        int h1 = lay.layerOutputs(0);
+        int w0 = lay.weightOffset(0);
+        int nch = fac ? CH_MATRIX : CH_VECTOR;
+        float[] w1 = foldedFirstLayer(theta, lay, scale, fac);
+        int ldT1 = cols + NB;
+        float[] t0 = fac ? table(f.axis0Ch(), f.axis0Vals(), st.rows, theta, w0, h1, scale, false, 0) : null;
+        float[] t1 = fac ? table(f.axis1Ch(), f.axis1Vals(), cols, theta, w0, h1, scale, true, ldT1) : null;
         par.forEach(ch.count, i -> {
             Block blk = new Block(lay, nch);
             for (int r = ch.r0(i); r < ch.r1(i); r++) {
                 float[] biasRow = bias1;
-                if (tt0 != null) {
+                if (t0 != null) {
                     biasRow = new float[h1];
                     for (int j = 0; j < h1; j++) {
-                        biasRow[j] = bias1[j] + tt0[r * h1 + j];
+                        biasRow[j] = bias1[j] + t0[r * h1 + j];
                     }
                 }
                 for (int c = ch.c0(i); c < ch.c1(i); c += NB) {
                     int end = Math.min(ch.c1(i), c + NB);
                     if (fac) {
-                        matrixFeatures(st, p, g, ff0, ff1, rowFirst, r, c, end, blk.in);
+                        matrixFeatures(st, p, g, f.f0(), f.f1(), f.rowFirst(), r, c, end, blk.in);
                     } else {
                         vectorFeatures(st, p, g, c, end, blk.in);
                     }
-                    mlpAndUpdate(blk, lay, theta, w1, nch, biasRow, tt1, ldT1, c, p, r * cols + c, end - c,
+                    mlpAndUpdate(blk, lay, theta, w1, nch, biasRow, t1, ldT1, c, p, r * cols + c, end - c,
                             stepScale, expMult);
                 }
             }
@@ -335,16 +375,6 @@ final class SmallFcLoptKernel {
 
     private static FloatVector rsqrt(FloatVector x) {
         return FloatVector.broadcast(S, 1f).div(x.sqrt());
-    }
-
-    /** Pass A on row r, columns [c0, c1). */
-    private static void passA(TensorState st, float[] p, float[] g, MetaParameters.Decays dec, int r, int c0, int c1,
-            double[] sq, float[] overRows, double[] overCols, int rowInChunk) {
-        if (st.factored()) {
-            overCols[rowInChunk] = passAMatrix(st, p, g, dec, r, c0, c1, sq, overRows);
-        } else {
-            passAVector(st, p, g, dec, c0, c1, sq);
-        }
     }
 
     /** Matrix rows: accumulators, sums of squares of channels 0..9, column partial sums; returns the row's Σ G. */
@@ -378,7 +408,7 @@ final class SmallFcLoptKernel {
             mv2.intoArray(m2, o, mk);
             mv3.intoArray(m3, o, mk);
             vv.intoArray(v, o, mk);
-            FloatVector rs = rsqrt(vv.add(1e-6f)).blend(0f, mk.not());
+            FloatVector rs = rsqrt(vv.add(RMS_EPS)).blend(0f, mk.not());
             s0 = gv.fma(gv, s0);
             s1 = pv.fma(pv, s1);
             s2 = mv1.fma(mv1, s2);
@@ -438,7 +468,7 @@ final class SmallFcLoptKernel {
             FloatVector vv = FloatVector.fromArray(S, st.v, c, mk).mul(b4).add(gg.mul(1 - b4));
             vv.intoArray(st.v, c, mk);
             FloatVector big = gg.add(TINY).blend(0f, mk.not());
-            FloatVector rs = rsqrt(vv.add(1e-6f)).blend(0f, mk.not());
+            FloatVector rs = rsqrt(vv.add(RMS_EPS)).blend(0f, mk.not());
             gv.intoArray(x, 0);
             FloatVector.fromArray(S, p, c, mk).intoArray(x, L);
             vv.intoArray(x, 5 * L);
@@ -451,10 +481,10 @@ final class SmallFcLoptKernel {
                 f.intoArray(st.vFull[k], c, mk);
                 mv.intoArray(x, (2 + k) * L);
                 mv.mul(rs).intoArray(x, (6 + k) * L);
-                gv.mul(rsqrt(f.add(1e-9f).max(1e-9f))).intoArray(x, (10 + k) * L);
+                gv.mul(rsqrt(f.add(DIAG_EPS).max(RSQRT_FLOOR))).intoArray(x, (10 + k) * L);
                 f.blend(0f, mk.not()).intoArray(x, (13 + k) * L);
-                rsqrt(f.add(1e-8f)).blend(0f, mk.not()).intoArray(x, (16 + k) * L);
-                mv.mul(rsqrt(f.add(1e-6f))).intoArray(x, (19 + k) * L);
+                rsqrt(f.add(FACTORED_RSQRT_EPS)).blend(0f, mk.not()).intoArray(x, (16 + k) * L);
+                mv.mul(rsqrt(f.add(RMS_EPS))).intoArray(x, (19 + k) * L);
             }
             for (int ch = 0; ch < CH_VECTOR; ch++) {
                 FloatVector xv = FloatVector.fromArray(S, x, ch * L);
@@ -545,7 +575,7 @@ final class SmallFcLoptKernel {
             int o = o0 + cc;
             FloatVector gv = sanitize(FloatVector.fromArray(S, g, o, mk));
             FloatVector vv = FloatVector.fromArray(S, st.v, o, mk);
-            FloatVector rs = rsqrt(vv.add(1e-6f));
+            FloatVector rs = rsqrt(vv.add(RMS_EPS));
             int b = q * L;
             gv.intoArray(in, b);
             FloatVector.fromArray(S, p, o, mk).intoArray(in, NB + b);
@@ -570,7 +600,7 @@ final class SmallFcLoptKernel {
             VectorMask<Float> mk = S.indexInRange(o, end);
             FloatVector gv = sanitize(FloatVector.fromArray(S, g, o, mk));
             FloatVector vv = FloatVector.fromArray(S, st.v, o, mk);
-            FloatVector rs = rsqrt(vv.add(1e-6f));
+            FloatVector rs = rsqrt(vv.add(RMS_EPS));
             int b = q * L;
             gv.intoArray(in, b);
             FloatVector.fromArray(S, p, o, mk).intoArray(in, NB + b);
@@ -581,10 +611,10 @@ final class SmallFcLoptKernel {
                 mv.intoArray(in, (2 + k) * NB + b);
                 mv.mul(rs).intoArray(in, (6 + k) * NB + b);
                 FloatVector f = FloatVector.fromArray(S, st.vFull[k], o, mk);
-                gv.mul(rsqrt(f.add(1e-9f).max(1e-9f))).intoArray(in, (10 + k) * NB + b);
+                gv.mul(rsqrt(f.add(DIAG_EPS).max(RSQRT_FLOOR))).intoArray(in, (10 + k) * NB + b);
                 f.intoArray(in, (13 + k) * NB + b);
-                rsqrt(f.add(1e-8f)).intoArray(in, (16 + k) * NB + b);
-                mv.mul(rsqrt(f.add(1e-6f))).intoArray(in, (19 + k) * NB + b);
+                rsqrt(f.add(FACTORED_RSQRT_EPS)).intoArray(in, (16 + k) * NB + b);
+                mv.mul(rsqrt(f.add(RMS_EPS))).intoArray(in, (19 + k) * NB + b);
             }
         }
     }

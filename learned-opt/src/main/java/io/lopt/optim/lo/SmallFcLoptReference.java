@@ -6,7 +6,27 @@ package io.lopt.optim.lo;
  * {@link SmallFcLoptKernel} is tested against, not a fast path.
  */
 public final class SmallFcLoptReference {
+    /** The time features' scales s: tanh(t/s − 1). */
     static final double[] TIME_SCALES = {1, 3, 10, 30, 100, 300, 1e3, 3e3, 1e4, 3e4, 1e5};
+
+    /** The time features' scales (a copy). */
+    public static double[] timeScales() {
+        return TIME_SCALES.clone();
+    }
+    /** Added to g² in the Adafactor accumulators. */
+    public static final float GRAD_SQ_EPS = 1e-30f;
+    /** Added to the mean of the row accumulator before dividing by it. */
+    public static final float ROW_MEAN_EPS = 1e-9f;
+    /** Added to an unfactored (vector) Adafactor accumulator before its reciprocal square root. */
+    public static final float DIAG_EPS = 1e-9f;
+    /** The floor under the Adafactor factors' arguments before the reciprocal square root. */
+    public static final float RSQRT_FLOOR = 1e-9f;
+    /** Added to a factored accumulator in its 1/√v features. */
+    public static final float FACTORED_RSQRT_EPS = 1e-8f;
+    /** Added to the second moment in 1/√v (the m/√v and 1/√v features). */
+    public static final float RMS_EPS = 1e-6f;
+    /** Added to a feature's mean square before dividing the feature by its RMS over the tensor. */
+    public static final double NORMALISE_EPS = 1e-5;
 
     private SmallFcLoptReference() {
     }
@@ -62,7 +82,7 @@ public final class SmallFcLoptReference {
         }
         // 2. the features that do not depend on the factorisation
         for (int i = 0; i < n; i++) {
-            float r = rsqrt(st.v[i] + 1e-6f);
+            float r = rsqrt(st.v[i] + RMS_EPS);
             feat[0][i] = g[i];
             feat[1][i] = p[i];
             for (int k = 0; k < 3; k++) {
@@ -78,7 +98,7 @@ public final class SmallFcLoptReference {
             for (float x : ch) {
                 sq += (double) x * x;
             }
-            float scale = (float) (1.0 / Math.sqrt(1e-5 + sq / n));
+            float scale = (float) (1.0 / Math.sqrt(NORMALISE_EPS + sq / n));
             for (int i = 0; i < n; i++) {
                 ch[i] *= scale;
             }
@@ -127,7 +147,7 @@ public final class SmallFcLoptReference {
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
                 float gg = g[r * cols + c];
-                float sq = gg * gg + 1e-30f;
+                float sq = gg * gg + GRAD_SQ_EPS;
                 meanOverRows[c] += sq;
                 meanOverCols[r] += sq;
             }
@@ -161,10 +181,10 @@ public final class SmallFcLoptReference {
             rowFactor[k] = new float[vr.length];
             colFactor[k] = new float[vc.length];
             for (int i = 0; i < vr.length; i++) {
-                rowFactor[k][i] = rsqrt(Math.max(vr[i] / (rowMean + 1e-9f), 1e-9f));
+                rowFactor[k][i] = rsqrt(Math.max(vr[i] / (rowMean + ROW_MEAN_EPS), RSQRT_FLOOR));
             }
             for (int i = 0; i < vc.length; i++) {
-                colFactor[k][i] = rsqrt(Math.max(vc[i], 1e-9f));
+                colFactor[k][i] = rsqrt(Math.max(vc[i], RSQRT_FLOOR));
             }
         }
         for (int r = 0; r < rows; r++) {
@@ -180,8 +200,8 @@ public final class SmallFcLoptReference {
                     feat[10 + k][i] = g[i] * rf * cf;
                     feat[13 + k][i] = vr;
                     feat[16 + k][i] = vc;
-                    feat[19 + k][i] = rsqrt(vr + 1e-8f);
-                    feat[22 + k][i] = rsqrt(vc + 1e-8f);
+                    feat[19 + k][i] = rsqrt(vr + FACTORED_RSQRT_EPS);
+                    feat[22 + k][i] = rsqrt(vc + FACTORED_RSQRT_EPS);
                     feat[25 + k][i] = st.m[k][i] * rf * cf;
                 }
             }
@@ -195,13 +215,13 @@ public final class SmallFcLoptReference {
             float b = dec.adafactor()[k];
             float[] vf = st.vFull[k];
             for (int i = 0; i < n; i++) {
-                vf[i] = b * vf[i] + (1 - b) * (g[i] * g[i] + 1e-30f);
-                feat[10 + k][i] = g[i] * rsqrt(Math.max(vf[i] + 1e-9f, 1e-9f));
+                vf[i] = b * vf[i] + (1 - b) * (g[i] * g[i] + GRAD_SQ_EPS);
+                feat[10 + k][i] = g[i] * rsqrt(Math.max(vf[i] + DIAG_EPS, RSQRT_FLOOR));
                 feat[13 + k][i] = vf[i];
                 feat[16 + k][i] = vf[i];
-                feat[19 + k][i] = rsqrt(vf[i] + 1e-8f);
-                feat[22 + k][i] = rsqrt(vf[i] + 1e-8f);
-                feat[25 + k][i] = st.m[k][i] * rsqrt(vf[i] + 1e-6f);
+                feat[19 + k][i] = rsqrt(vf[i] + FACTORED_RSQRT_EPS);
+                feat[22 + k][i] = rsqrt(vf[i] + FACTORED_RSQRT_EPS);
+                feat[25 + k][i] = st.m[k][i] * rsqrt(vf[i] + RMS_EPS);
             }
         }
     }
