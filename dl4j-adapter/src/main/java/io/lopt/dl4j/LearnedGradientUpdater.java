@@ -27,7 +27,10 @@ public final class LearnedGradientUpdater implements GradientUpdater<LearnedOpti
         this.spec = config.spec();
     }
 
-    void bind(INDArray paramView) {
+    private org.deeplearning4j.nn.multilayer.MultiLayerNetwork net;
+
+    void bind(INDArray paramView, org.deeplearning4j.nn.multilayer.MultiLayerNetwork network) {
+        this.net = network;
         if (paramView.length() != spec.size()) {
             throw new IllegalStateException("parameter view of '" + spec.name() + "' has " + paramView.length()
                     + " values, the updater was configured for " + spec.shapeString());
@@ -49,7 +52,10 @@ public final class LearnedGradientUpdater implements GradientUpdater<LearnedOpti
         this.pending = state;
     }
 
-    /** The training loss of the coming step, for learned optimizers that read it (VeLO-style). */
+    /**
+     * The training loss of the coming step, for learned optimizers that read it (VeLO-style). Without it the updater
+     * reads the network's score, which DL4J computes on the minibatch before it updates.
+     */
     public void observeLoss(double value) {
         this.loss = value;
     }
@@ -115,7 +121,8 @@ public final class LearnedGradientUpdater implements GradientUpdater<LearnedOpti
         float[] p = read(params);
         float[] g = read(gradient);
         float[] before = p.clone();
-        optimizer.step(List.of(new Parameter(spec, p)), List.of(g), loss);
+        double l = !Double.isNaN(loss) ? loss : net != null ? net.score() : Double.NaN;
+        optimizer.step(List.of(new Parameter(spec, p)), List.of(g), l);
         float[] delta = new float[p.length];
         for (int i = 0; i < p.length; i++) {
             delta[i] = before[i] - p[i];

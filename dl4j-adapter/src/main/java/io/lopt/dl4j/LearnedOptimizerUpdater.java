@@ -94,7 +94,8 @@ public final class LearnedOptimizerUpdater implements IUpdater {
     }
 
     /**
-     * Gives every learned updater of the network its parameter view. Call after {@code net.init()}.
+     * Gives every learned updater of the network its parameter view, and the network, whose score (the minibatch loss
+     * before the update) it passes to learned optimizers that read the loss. Call after {@code net.init()}.
      *
      * @throws IllegalStateException when DL4J merged several tensors into one block (two parameters configured with
      *                               equal updaters)
@@ -113,7 +114,7 @@ public final class LearnedOptimizerUpdater implements IUpdater {
                 }
                 var range = NDArrayIndex.interval(b.getParamOffsetStart(), b.getParamOffsetEnd());
                 INDArray view = params.rank() == 2 ? params.get(NDArrayIndex.point(0), range) : params.get(range);
-                lg.bind(view);
+                lg.bind(view, net);
                 bound++;
             }
         }

@@ -88,4 +88,33 @@ class MuPLayersTest {
             }
         }
     }
+
+    @Test
+    void aVeloStyleOptimizerReadsTheNetworksLossWithoutBeingTold() {
+        io.lopt.optim.velo.VeloConfig cfg = io.lopt.optim.velo.VeloConfig.muVelo();
+        io.lopt.optim.OptimizerFactory velo = cfg.withTheta(cfg.initialTheta(1));
+        LearnedOptimizerUpdater[] l0 = LearnedOptimizerUpdater.forDense(velo, true, "layer0", 16, 8,
+                io.lopt.optim.Role.INPUT, 20);
+        LearnedOptimizerUpdater[] out = LearnedOptimizerUpdater.forDense(velo, true, "readout", 8, 5,
+                io.lopt.optim.Role.OUTPUT, 20);
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT).list()
+                .layer(MuPLayers.dense(16, 8).updater(l0[0]).biasUpdater(l0[1]).build())
+                .layer(MuPLayers.readout(8, 5).updater(out[0]).biasUpdater(out[1]).build())
+                .build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        MuPLayers.initBiases(net, 1);
+        LearnedOptimizerUpdater.bind(net);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 6, 16);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 6, 5);
+        for (int r = 0; r < 6; r++) {
+            y.putScalar(r, r % 5, 1f);
+        }
+        for (int s = 0; s < 4; s++) {
+            net.fit(new DataSet(x, y));
+        }
+        float[] means = LearnedOptimizerUpdater.exportState(net).get("layer0.w").tensor("loss/means", 10);
+        // VeLO's loss EMAs hold the network's loss (≈ ln 5 here); with no loss they would stay 0
+        assertEquals(Math.log(5), means[0] / (1 - Math.pow(Math.exp(-0.1), 4)), 0.3);
+    }
 }
