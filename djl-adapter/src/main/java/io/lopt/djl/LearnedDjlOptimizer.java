@@ -67,10 +67,17 @@ public final class LearnedDjlOptimizer extends Optimizer {
         return new Builder();
     }
 
-    /** The training loss of the current step, for learned optimizers that read it (VeLO-style). */
+    /**
+     * The training loss of the current step, for learned optimizers that read it (VeLO-style,
+     * {@code OptimizerFactory.needsLoss()}): call it before each {@code trainer.step()}; such an optimizer refuses to
+     * update without it.
+     */
     public void observeLoss(double value) {
         this.loss = value;
+        this.lossObserved = true;
     }
+
+    private boolean lossObserved;
 
     @Override
     public void update(String parameterId, NDArray weight, NDArray grad) {
@@ -103,6 +110,10 @@ public final class LearnedDjlOptimizer extends Optimizer {
                 }
                 return o;
             });
+            if (factory.needsLoss() && !lossObserved) {
+                throw new IllegalStateException(factory.describe() + " reads the training loss: call observeLoss(loss) "
+                        + "before each trainer.step()");
+            }
             float[] pv = w.toFloatArray();
             float[] gv = g.toFloatArray();
             io.lopt.optim.Parameter param = new io.lopt.optim.Parameter(info.spec, pv);

@@ -58,4 +58,38 @@ class MuPMlpTest {
         model.setBlock(net);
         return model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()));
     }
+
+    @Test
+    void aVeloStyleOptimizerRefusesToUpdateWithoutTheLoss() {
+        io.lopt.optim.velo.VeloConfig cfg = io.lopt.optim.velo.VeloConfig.muVelo();
+        SequentialBlock net = MuPMlp.of(8, 16, 1, 3);
+        try (Model model = Model.newInstance("velo", Device.cpu(), "PyTorch")) {
+            model.setBlock(net);
+            LearnedDjlOptimizer opt = LearnedDjlOptimizer.builder().setLearnedOptimizer(cfg.withTheta(cfg.initialTheta(1)),
+                    true).setBlock(net).optHorizon(10).build();
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                    .optOptimizer(opt))) {
+                trainer.initialize(new Shape(4, 8));
+                Runnable step = () -> {
+                    try (ai.djl.training.GradientCollector gc = trainer.newGradientCollector()) {
+                        NDArray x = trainer.getManager().randomNormal(new Shape(4, 8));
+                        NDArray y = trainer.getManager().create(new float[] {0, 1, 2, 0});
+                        NDArray loss = trainer.getLoss().evaluate(new NDList(y), trainer.forward(new NDList(x)));
+                        gc.backward(loss);
+                        return;
+                    }
+                };
+                step.run();
+                Exception e = assertThrows(Exception.class, trainer::step);
+                Throwable t = e;
+                while (t.getCause() != null && !t.getMessage().contains("observeLoss")) {
+                    t = t.getCause();
+                }
+                org.junit.jupiter.api.Assertions.assertTrue(t.getMessage().contains("call observeLoss(loss)"), e.toString());
+                opt.observeLoss(1.2);
+                step.run();
+                trainer.step(); // with the loss it updates
+            }
+        }
+    }
 }

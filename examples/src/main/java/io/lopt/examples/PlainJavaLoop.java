@@ -56,8 +56,9 @@ public final class PlainJavaLoop {
             Task.Workspace ws = model.newWorkspace();
             int half = steps / 2;
             for (int t = 0; t < half; t++) {
-                losses[t] = (float) model.lossAndGradient(params, t, grads, ws, threads);
-                opt.step(params, grads);
+                double loss = model.lossAndGradient(params, t, grads, ws, threads);
+                losses[t] = (float) loss;
+                opt.step(params, grads, loss); // the loss: VeLO-style optimizers read it, the others ignore it
             }
             // save: the optimizer's state (checksummed, atomic) and the parameters
             OptimizerStates.write(dir.resolve("optimizer.safetensors"), opt.exportState());
@@ -66,8 +67,9 @@ public final class PlainJavaLoop {
                 saved.add(new Parameter(p.spec(), p.values().clone()));
             }
             for (int t = half; t < steps; t++) {
-                losses[t] = (float) model.lossAndGradient(params, t, grads, ws, threads);
-                opt.step(params, grads);
+                double loss = model.lossAndGradient(params, t, grads, ws, threads);
+                losses[t] = (float) loss;
+                opt.step(params, grads, loss); // the loss: VeLO-style optimizers read it, the others ignore it
             }
             // resume: a new optimizer from the file continues exactly as the one that kept running
             Optimizer resumed = mulo.create(model.specs(), RunContext.of(steps, threads));
@@ -75,9 +77,9 @@ public final class PlainJavaLoop {
             resumed.restoreState(state);
             boolean same = true;
             for (int t = half; t < steps; t++) {
-                float l = (float) model.lossAndGradient(saved, t, grads, ws, threads);
-                same &= l == losses[t];
-                resumed.step(saved, grads);
+                double l = model.lossAndGradient(saved, t, grads, ws, threads);
+                same &= (float) l == losses[t];
+                resumed.step(saved, grads, l);
             }
             for (int i = 0; i < params.size(); i++) {
                 same &= Arrays.equals(params.get(i).values(), saved.get(i).values());

@@ -20,6 +20,15 @@ public interface OptimizerFactory {
     }
 
     /**
+     * Whether its optimizers read the training loss (VeLO-style): they must be stepped with
+     * {@link Optimizer#step(java.util.List, java.util.List, double)} and refuse the step without it. Adapters (DJL,
+     * DL4J) use this to require the loss where their framework does not hand it to an optimizer.
+     */
+    default boolean needsLoss() {
+        return false;
+    }
+
+    /**
      * A fresh optimizer that is told the length of the training run it will be used for. Optimizers that use the
      * horizon (VeLO-style) override this; the others ignore it.
      */

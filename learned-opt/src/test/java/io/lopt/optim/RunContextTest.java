@@ -29,6 +29,11 @@ class RunContextTest {
                 .needsHorizon());
         io.lopt.optim.velo.VeloConfig v = io.lopt.optim.velo.VeloConfig.muVelo();
         org.junit.jupiter.api.Assertions.assertTrue(v.withTheta(v.initialTheta(1)).needsHorizon());
+        org.junit.jupiter.api.Assertions.assertTrue(v.withTheta(v.initialTheta(1)).needsLoss(), "VeLO reads the loss");
+        org.junit.jupiter.api.Assertions.assertFalse(mulo.withDecayTo(0.1).withTheta(mulo.initialTheta(1)).needsLoss());
+        org.junit.jupiter.api.Assertions.assertFalse(Adam.Config.adam(1e-3).needsLoss());
+        org.junit.jupiter.api.Assertions.assertTrue(io.lopt.optim.transform.Chain.of(v.withTheta(v.initialTheta(1)),
+                new io.lopt.optim.transform.ClipByGlobalNorm(1.0)).needsLoss(), "a chain reads what its optimizer reads");
         org.junit.jupiter.api.Assertions.assertTrue(io.lopt.optim.transform.Chain.of(Adam.Config.adam(1e-3),
                 io.lopt.optim.transform.ScaleByWarmupCosine.paper()).needsHorizon());
         org.junit.jupiter.api.Assertions.assertFalse(io.lopt.optim.transform.Chain.of(Adam.Config.adam(1e-3),

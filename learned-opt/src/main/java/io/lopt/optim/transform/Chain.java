@@ -48,6 +48,11 @@ public record Chain(OptimizerFactory inner, List<TransformFactory> transforms) i
         return inner.needsHorizon() || transforms.stream().anyMatch(TransformFactory::needsHorizon);
     }
 
+    @Override
+    public boolean needsLoss() {
+        return inner.needsLoss();
+    }
+
     /** Refuses a missing horizon when a transform needs one, naming the transform and {@code how} to give it. */
     private void requireTransformsHorizon(String how) {
         for (TransformFactory t : transforms) {

@@ -81,6 +81,11 @@ public final class Velo implements OptimizerFactory {
     }
 
     @Override
+    public boolean needsLoss() {
+        return true;
+    }
+
+    @Override
     public Optimizer create(List<ParamSpec> specs, long horizon) {
         return new Stepper(specs, checkedHorizon(horizon), parallel);
     }
