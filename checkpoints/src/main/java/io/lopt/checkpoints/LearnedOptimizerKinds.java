@@ -54,13 +54,12 @@ public final class LearnedOptimizerKinds {
 
     /** The kind called {@code name}; an unknown name is an UNSUPPORTED_FORMAT error naming the known ones. */
     public static LearnedOptimizerKind get(String name, Path file) {
-        for (LearnedOptimizerKind k : all()) {
-            if (k.name().equals(name)) {
-                return k;
-            }
-        }
-        throw new CheckpointException(CheckpointException.Kind.UNSUPPORTED_FORMAT, file,
-                "unknown learned-optimizer kind '" + name + "' (known: " + names() + ")");
+        return find(name).orElseThrow(() -> new CheckpointException(CheckpointException.Kind.UNSUPPORTED_FORMAT, file,
+                "unknown learned-optimizer kind '" + name + "' (known: " + names() + ")"));
+    }
+
+    private static java.util.Optional<LearnedOptimizerKind> find(String name) {
+        return all().stream().filter(k -> k.name().equals(name)).findFirst();
     }
 
     /** The names of the known kinds. */
@@ -91,7 +90,7 @@ public final class LearnedOptimizerKinds {
             throw new IllegalArgumentException("optimizer.kind must be given (one of " + names() + ")");
         }
         String name = settings.get("kind").asText();
-        LearnedOptimizerKind kind = all().stream().filter(k -> k.name().equals(name)).findFirst().orElseThrow(
+        LearnedOptimizerKind kind = find(name).orElseThrow(
                 () -> new IllegalArgumentException("optimizer.kind must be one of " + names() + ", got '" + name + "'"));
         ObjectNode keys = ((ObjectNode) settings).deepCopy();
         keys.remove("kind");
@@ -114,6 +113,27 @@ public final class LearnedOptimizerKinds {
             if (!o.has(k)) {
                 throw error.apply(kind + " configuration lacks '" + prefix + k + "'");
             }
+        }
+    }
+
+    /** Requires {@code key} to hold a number; the message names it with {@code prefix}. */
+    static void requireNumber(JsonNode o, String key, String prefix, Function<String, RuntimeException> error) {
+        if (!o.get(key).isNumber()) {
+            throw error.apply(prefix + key + " must be a number, got " + o.get(key));
+        }
+    }
+
+    /** Requires {@code key} to hold an integer. */
+    static void requireInteger(JsonNode o, String key, String prefix, Function<String, RuntimeException> error) {
+        if (!o.get(key).isIntegralNumber()) {
+            throw error.apply(prefix + key + " must be an integer, got " + o.get(key));
+        }
+    }
+
+    /** Requires {@code key} to hold true or false. */
+    static void requireBoolean(JsonNode o, String key, String prefix, Function<String, RuntimeException> error) {
+        if (!o.get(key).isBoolean()) {
+            throw error.apply(prefix + key + " must be true or false, got " + o.get(key));
         }
     }
 

@@ -62,9 +62,7 @@ public final class SmallFcLoptKind implements LearnedOptimizerKind {
         }
         double decayTo = 1.0;
         if (o.has("decay_to")) {
-            if (!o.get("decay_to").isNumber()) {
-                throw error.apply(p + "decay_to must be a number, got " + o.get("decay_to"));
-            }
+            LearnedOptimizerKinds.requireNumber(o, "decay_to", p, error);
             decayTo = o.get("decay_to").asDouble();
         }
         JsonNode hs = o.get("hidden_sizes");
@@ -78,14 +76,9 @@ public final class SmallFcLoptKind implements LearnedOptimizerKind {
             }
             hidden.add(h.asInt());
         }
-        for (String k : new String[] {"step_mult", "exp_mult"}) {
-            if (!o.get(k).isNumber()) {
-                throw error.apply(p + k + " must be a number, got " + o.get(k));
-            }
-        }
-        if (!o.get("mup").isBoolean()) {
-            throw error.apply(p + "mup must be true or false, got " + o.get("mup"));
-        }
+        LearnedOptimizerKinds.requireNumber(o, "step_mult", p, error);
+        LearnedOptimizerKinds.requireNumber(o, "exp_mult", p, error);
+        LearnedOptimizerKinds.requireBoolean(o, "mup", p, error);
         try {
             return new LoptConfig(hidden, o.get("step_mult").asDouble(), o.get("exp_mult").asDouble(),
                     o.get("mup").asBoolean(), timeReference, decayTo);

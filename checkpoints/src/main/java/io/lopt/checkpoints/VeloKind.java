@@ -67,16 +67,11 @@ public final class VeloKind implements LearnedOptimizerKind {
         } else {
             LearnedOptimizerKinds.checkKeys(o, KEYS, OPTIONAL, NAME, p, error);
         }
-        for (String k : new String[] {"lstm_hidden", "bank_size"}) {
-            if (!o.get(k).isIntegralNumber()) {
-                throw error.apply(p + k + " must be an integer, got " + o.get(k));
-            }
-        }
-        if (!o.get("mup").isBoolean()) {
-            throw error.apply(p + "mup must be true or false, got " + o.get("mup"));
-        }
-        if (o.has("mix_mult") && !o.get("mix_mult").isNumber()) {
-            throw error.apply(p + "mix_mult must be a number, got " + o.get("mix_mult"));
+        LearnedOptimizerKinds.requireInteger(o, "lstm_hidden", p, error);
+        LearnedOptimizerKinds.requireInteger(o, "bank_size", p, error);
+        LearnedOptimizerKinds.requireBoolean(o, "mup", p, error);
+        if (o.has("mix_mult")) {
+            LearnedOptimizerKinds.requireNumber(o, "mix_mult", p, error);
         }
         try {
             boolean mup = o.get("mup").asBoolean();

@@ -100,7 +100,7 @@ public final class SuiteRunner {
             String id = k == 1 ? base : base + "-" + k;
             String display = kind.displayName(family) + (shipped ? " (shipped)" : "") + (k == 1 ? "" : " #" + k);
             opts.add(new EvalOptimizer(id, display, c.optimizer(), mup ? Parametrization.MUP : Parametrization.SP,
-                    LearnedOptimizerKinds.factory(c), src.location(), c.sha256(), null));
+                    family.withTheta(c.theta()), src.location(), c.sha256(), null));
         }
         ObjectNode evaluation = describe(suite, opts);
         prepare(out, evaluation);
