@@ -107,6 +107,9 @@ public final class Velo implements OptimizerFactory {
         private final List<VeloTensor> tensors = new ArrayList<>();
         private final VeloLossFeatures loss;
         private final Parallel parallel;
+        /** Every tensor's LSTM state (views of the tensors' own arrays, which a restore fills in place). */
+        private final float[][] lstmH;
+        private final float[][] lstmC;
 
         Stepper(List<ParamSpec> specs, long horizon, Parallel parallel) {
             super(specs);
@@ -121,6 +124,8 @@ public final class Velo implements OptimizerFactory {
                 System.arraycopy(theta, c, t.c, 0, layout.hidden());
                 tensors.add(t);
             }
+            lstmH = tensors.stream().map(t -> t.h).toArray(float[][]::new);
+            lstmC = tensors.stream().map(t -> t.c).toArray(float[][]::new);
         }
 
         @Override
@@ -165,13 +170,7 @@ public final class Velo implements OptimizerFactory {
                 features[i] = VeloController.tensorFeatures(fraction, lossFeatures, stats, st.sizeRank);
                 size[i] = config.mup() ? st.spec.updateScale() : stats.paramScale();
             }
-            float[][] h = new float[count][];
-            float[][] c = new float[count][];
-            for (int i = 0; i < count; i++) {
-                h[i] = tensors.get(i).h;
-                c[i] = tensors.get(i).c;
-            }
-            VeloController.Controls controls = VeloController.forward(theta, layout, features, h, c);
+            VeloController.Controls controls = VeloController.forward(theta, layout, features, lstmH, lstmC);
             for (int i = 0; i < count; i++) {
                 VeloTensor st = tensors.get(i);
                 float[] w = VeloController.mix(theta, layout, controls.coefficients()[i], config.mixMult());
