@@ -199,6 +199,10 @@ public final class PyloFolder {
      */
     public static boolean exportFolder(LearnedOptimizerCheckpoint ckpt, Path dir, boolean overwrite) {
         LoptConfig cfg = LearnedOptimizerKinds.smallFcConfig(ckpt);
+        if (cfg.snrInputs()) {
+            throw new IllegalArgumentException("pylo's MetaMLP reads the paper's 39 inputs; this optimizer also reads the "
+                    + "signal-to-noise inputs (snr_inputs: true), which pylo does not compute");
+        }
         List<Integer> hidden = cfg.hiddenSizes();
         for (int h : hidden) {
             if (h != hidden.get(0)) {

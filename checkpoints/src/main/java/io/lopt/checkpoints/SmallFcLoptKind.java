@@ -19,7 +19,7 @@ public final class SmallFcLoptKind implements LearnedOptimizerKind {
     static final String NAME = SmallFcLopt.KIND;
     private static final Set<String> KEYS = Set.of("hidden_sizes", "step_mult", "exp_mult", "mup");
     /** Keys written only when they differ from the paper's behaviour, so older files stay valid. */
-    private static final Set<String> OPTIONAL = Set.of("time_reference", "decay_to");
+    private static final Set<String> OPTIONAL = Set.of("time_reference", "decay_to", "snr_inputs");
 
     @Override
     public String name() {
@@ -46,6 +46,9 @@ public final class SmallFcLoptKind implements LearnedOptimizerKind {
         if (c.decays()) {
             o.put("decay_to", c.decayTo()); // absent: no decay, as in files written before it
         }
+        if (c.snrInputs()) {
+            o.put("snr_inputs", true); // absent: the paper's 39 inputs, as in files written before it
+        }
         return o;
     }
 
@@ -65,6 +68,11 @@ public final class SmallFcLoptKind implements LearnedOptimizerKind {
             LearnedOptimizerKinds.requireNumber(o, "decay_to", p, error);
             decayTo = o.get("decay_to").asDouble();
         }
+        boolean snrInputs = false;
+        if (o.has("snr_inputs")) {
+            LearnedOptimizerKinds.requireBoolean(o, "snr_inputs", p, error);
+            snrInputs = o.get("snr_inputs").asBoolean();
+        }
         JsonNode hs = o.get("hidden_sizes");
         if (!hs.isArray()) {
             throw error.apply(p + "hidden_sizes must be a list of integers");
@@ -81,7 +89,7 @@ public final class SmallFcLoptKind implements LearnedOptimizerKind {
         LearnedOptimizerKinds.requireBoolean(o, "mup", p, error);
         try {
             return new LoptConfig(hidden, o.get("step_mult").asDouble(), o.get("exp_mult").asDouble(),
-                    o.get("mup").asBoolean(), timeReference, decayTo);
+                    o.get("mup").asBoolean(), timeReference, decayTo, snrInputs);
         } catch (IllegalArgumentException e) {
             throw error.apply("invalid small_fc_lopt configuration: " + e.getMessage());
         }

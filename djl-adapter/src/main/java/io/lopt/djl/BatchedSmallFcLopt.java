@@ -54,6 +54,10 @@ final class BatchedSmallFcLopt {
             throw new IllegalArgumentException("the DJL backend runs small_fc_lopt with two hidden layers (the paper's); got "
                     + config.hiddenSizes());
         }
+        if (config.snrInputs()) {
+            throw new IllegalArgumentException("the DJL backend runs the paper's 39-input small_fc_lopt; this one has the "
+                    + "signal-to-noise inputs (snr_inputs: true): meta-train it with the CPU backend");
+        }
         this.config = config;
         this.layout = MetaParameters.of(config);
         this.specs = specs;

@@ -11,7 +11,7 @@ import java.util.Map;
  * with named views:
  *
  * <pre>
- *   mlp/w0 [39, h0]   mlp/b0 [h0]   mlp/w1 [h0, h1]   mlp/b1 [h1]   ...   mlp/wout [h_last, 2]   mlp/bout [2]
+ *   mlp/w0 [39 (42), h0]   mlp/b0 [h0]   mlp/w1 [h0, h1]   mlp/b1 [h1]   ...   mlp/wout [h_last, 2]   mlp/bout [2]
  *   decay/momentum [3]   decay/rms [1]   decay/adafactor [3]
  * </pre>
  *
@@ -22,6 +22,11 @@ public final class MetaParameters {
     public static final int ACC_FEATURES = 28;
     public static final int TIME_FEATURES = 11;
     public static final int INPUTS = ACC_FEATURES + TIME_FEATURES;
+    /**
+     * Optional per-tensor inputs after the time features ({@link LoptConfig#snrInputs}): the RMS over the tensor of
+     * the three m_k/√v features (channels 6..8) before they are normalised.
+     */
+    public static final int SNR_FEATURES = 3;
     public static final int OUTPUTS = 2;
     public static final String MOMENTUM = "decay/momentum";
     public static final String RMS = "decay/rms";
@@ -46,7 +51,7 @@ public final class MetaParameters {
     private final int[] layerIn;
     private final int[] layerOut;
 
-    private MetaParameters(List<Integer> hidden) {
+    private MetaParameters(List<Integer> hidden, int inputs) {
         this.hidden = List.copyOf(hidden);
         Map<String, View> v = new LinkedHashMap<>();
         int layers = hidden.size() + 1;
@@ -55,7 +60,7 @@ public final class MetaParameters {
         layerIn = new int[layers];
         layerOut = new int[layers];
         int off = 0;
-        int in = INPUTS;
+        int in = inputs;
         for (int l = 0; l < layers; l++) {
             int out = l < hidden.size() ? hidden.get(l) : OUTPUTS;
             String suffix = l < hidden.size() ? String.valueOf(l) : "out";
@@ -80,11 +85,17 @@ public final class MetaParameters {
     }
 
     public static MetaParameters of(LoptConfig config) {
-        return new MetaParameters(config.hiddenSizes());
+        return new MetaParameters(config.hiddenSizes(), config.inputs());
     }
 
+    /** The layout of the paper's small_fc_lopt (39 inputs) with these hidden sizes. */
     public static MetaParameters of(List<Integer> hidden) {
-        return new MetaParameters(hidden);
+        return new MetaParameters(hidden, INPUTS);
+    }
+
+    /** Whether the first layer also reads the {@link #SNR_FEATURES} per-tensor signal-to-noise inputs. */
+    public boolean snrInputs() {
+        return layerIn[0] > INPUTS;
     }
 
     public int size() {

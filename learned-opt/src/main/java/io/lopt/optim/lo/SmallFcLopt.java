@@ -78,7 +78,8 @@ public final class SmallFcLopt implements OptimizerFactory {
     public String describe() {
         return (config.mup() ? "mulo" : "sp-lo") + "(hidden=" + config.hiddenSizes() + ", λ1=" + config.stepMult()
                 + (config.relativeTime() ? ", time relative to " + config.timeReference() + " steps" : "")
-                + (config.decays() ? ", cosine decay to " + config.decayTo() : "") + ")";
+                + (config.decays() ? ", cosine decay to " + config.decayTo() : "")
+                + (config.snrInputs() ? ", signal-to-noise inputs" : "") + ")";
     }
 
     /**

@@ -67,6 +67,24 @@ final class SmallFcLoptKernel {
         return bias;
     }
 
+    /**
+     * The first layer's bias of one tensor with its signal-to-noise inputs folded in: the RMS of each m_k/√v feature
+     * over the tensor (from the sums of squares of pass A), as {@link SmallFcLoptReference#snrFeatures} computes them.
+     */
+    private static float[] withSnrInputs(float[] bias1, float[] theta, MetaParameters lay, double[] sq, long n) {
+        int h = lay.layerOutputs(0);
+        int wo = lay.weightOffset(0);
+        float[] bias = bias1.clone();
+        for (int k = 0; k < MetaParameters.SNR_FEATURES; k++) {
+            float snr = (float) Math.sqrt(sq[6 + k] / n);
+            int row = wo + (MetaParameters.INPUTS + k) * h;
+            for (int j = 0; j < h; j++) {
+                bias[j] += theta[row + j] * snr;
+            }
+        }
+        return bias;
+    }
+
     /** Chunks of a [rows × cols] tensor: whole rows, or pieces of one row when rows are long. */
     private record Chunks(int rows, int cols, int size, int segsPerRow, int rowsPerChunk, int count) {
         static Chunks of(int rows, int cols) {
@@ -115,9 +133,13 @@ final class SmallFcLoptKernel {
         } else {
             passA(st, p, g, dec, ch, sq, par);
         }
+        long n = (long) st.rows * st.cols;
         float[] scale = new float[MetaParameters.ACC_FEATURES];
         for (int c = 0; c < scale.length; c++) {
-            scale[c] = (float) (1.0 / Math.sqrt(NORMALISE_EPS + sq[c] / ((long) st.rows * st.cols)));
+            scale[c] = (float) (1.0 / Math.sqrt(NORMALISE_EPS + sq[c] / n));
+        }
+        if (lay.snrInputs()) {
+            bias1 = withSnrInputs(bias1, theta, lay, sq, n);
         }
         passC(st, p, g, theta, lay, f, scale, bias1, stepScale, expMult, ch, par);
     }

@@ -1,7 +1,7 @@
 package io.lopt.optim.lo;
 
 /**
- * The learned optimizer's step for one tensor, written to read like docs/spec.md §2: it materialises all 39 input features
+ * The learned optimizer's step for one tensor, written to read like docs/spec.md §2: it materialises all 39 (or 42) input features
  * of every element, normalises them, and runs the per-parameter MLP element by element. It is the definition the fused
  * {@link SmallFcLoptKernel} is tested against, not a fast path.
  */
@@ -92,7 +92,9 @@ public final class SmallFcLoptReference {
             feat[5][i] = st.v[i];
             feat[9][i] = r;
         }
-        // 3. each channel divided by its RMS over the tensor
+        // 3. the signal-to-noise inputs (if the layout has them): the RMS of each m_k/√v channel before step 4
+        float[] snr = layout.snrInputs() ? snrFeatures(feat) : new float[0];
+        // 4. each channel divided by its RMS over the tensor
         for (float[] ch : feat) {
             double sq = 0;
             for (float x : ch) {
@@ -104,17 +106,35 @@ public final class SmallFcLoptReference {
             }
         }
         float[] time = timeFeatures(t);
-        // 4. the per-parameter MLP and the update
-        float[] in = new float[MetaParameters.INPUTS];
+        // 5. the per-parameter MLP and the update
+        float[] in = new float[layout.layerInputs(0)];
         for (int i = 0; i < n; i++) {
             for (int c = 0; c < MetaParameters.ACC_FEATURES; c++) {
                 in[c] = feat[c][i];
             }
             System.arraycopy(time, 0, in, MetaParameters.ACC_FEATURES, time.length);
+            System.arraycopy(snr, 0, in, MetaParameters.INPUTS, snr.length);
             float[] out = mlp(in, theta, layout);
             float step = stepScale * out[0] * (float) Math.exp(expMult * out[1]);
             p[i] -= step;
         }
+    }
+
+    /**
+     * The {@link MetaParameters#SNR_FEATURES} signal-to-noise inputs: for each momentum k, the RMS over the tensor of
+     * m_k/√(v + ε) (feature 6 + k) before normalisation. About 1 while every element's gradient keeps its sign, about
+     * √((1 − β_k)/(1 + β_k)) when the gradients are pure noise.
+     */
+    static float[] snrFeatures(float[][] feat) {
+        float[] snr = new float[MetaParameters.SNR_FEATURES];
+        for (int k = 0; k < snr.length; k++) {
+            double sq = 0;
+            for (float x : feat[6 + k]) {
+                sq += (double) x * x;
+            }
+            snr[k] = (float) Math.sqrt(sq / feat[6 + k].length);
+        }
+        return snr;
     }
 
     /** The per-parameter MLP: dense layers with ReLU between them, linear output [direction, magnitude]. */
