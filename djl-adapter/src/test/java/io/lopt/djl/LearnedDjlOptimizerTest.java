@@ -21,7 +21,7 @@ import io.lopt.optim.lo.LoptConfig;
 import io.lopt.optim.lo.MetaParameters;
 import io.lopt.optim.lo.SmallFcLopt;
 import io.lopt.optimizees.datasets.FashionMnist;
-import io.lopt.optimizees.tasks.Task;
+import io.lopt.optimizees.tasks.MlpTask;
 import io.lopt.optimizees.tasks.TaskSpec;
 import io.lopt.optimizees.tasks.Training;
 import java.nio.file.Files;
@@ -129,7 +129,7 @@ class LearnedDjlOptimizerTest {
     void aDjlTrainerTrainsFashionMnistLikeOurOwnLoop() {
         assumeTrue(Files.isDirectory(Path.of(FashionMnist.DEFAULT_DIR)), "Fashion-MNIST not installed");
         TaskSpec spec = TaskSpec.parse("dataset=fashion-mnist,res=8,width=32,depth=2,param=sp,batch=64,seed=3");
-        Task task = Task.build(spec, (Path) null);
+        MlpTask task = MlpTask.of(spec, null);
         SmallFcLopt lo = normalisedMomentum();
         int steps = 120;
         Training.Result ours = Training.run(task, lo, new Training.Options(steps, 0, false), null, Parallel.serial());

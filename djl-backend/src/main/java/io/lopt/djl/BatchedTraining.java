@@ -13,6 +13,7 @@ import io.lopt.optim.Parameter;
 import io.lopt.optim.lo.LoptConfig;
 import io.lopt.optimizees.models.Mlp;
 import io.lopt.optimizees.tasks.Divergence;
+import io.lopt.optimizees.tasks.MlpTask;
 import io.lopt.optimizees.tasks.Task;
 import java.util.List;
 
@@ -23,7 +24,7 @@ import java.util.List;
  */
 final class BatchedTraining implements AutoCloseable {
     private final NDManager manager;
-    private final List<Task> tasks;
+    private final List<MlpTask> tasks;
     private final Mlp model;
     private final List<ParamSpec> specs;
     private final int particles;
@@ -42,8 +43,8 @@ final class BatchedTraining implements AutoCloseable {
      */
     BatchedTraining(Device device, List<Task> tasks, List<List<Parameter>> params, long[] position) {
         this.manager = NDManager.newBaseManager(device, "PyTorch");
-        this.tasks = tasks;
-        this.model = tasks.get(0).model();
+        this.tasks = tasks.stream().map(BatchedTraining::mlp).toList();
+        this.model = this.tasks.get(0).model();
         this.specs = model.specs();
         this.particles = tasks.size();
         for (Task t : tasks) {
@@ -62,6 +63,15 @@ final class BatchedTraining implements AutoCloseable {
             this.params[i] = manager.create(all, new Shape(particles, n));
         }
         this.mlp = new BatchedMlp(model);
+    }
+
+    /** The DJL backend runs the MLP family only; another family gets a one-line error that says what to do. */
+    static MlpTask mlp(Task t) {
+        if (t instanceof MlpTask m) {
+            return m;
+        }
+        throw new IllegalArgumentException("the DJL backend trains MLP tasks only; " + t.spec().label() + " is a "
+                + t.spec().family() + " task: run it on the CPU (without --device)");
     }
 
     NDManager manager() {
@@ -94,7 +104,7 @@ final class BatchedTraining implements AutoCloseable {
         for (int p = 0; p < particles; p++) {
             divergence[p] = new Divergence(divergenceFactor);
         }
-        Task t0 = tasks.get(0);
+        MlpTask t0 = tasks.get(0);
         int batch = t0.spec().batchSize();
         int features = t0.data().features();
         int classes = t0.data().classes();

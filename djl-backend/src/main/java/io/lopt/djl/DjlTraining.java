@@ -110,8 +110,8 @@ public final class DjlTraining {
             for (int s = 0; s < ran; s++) {
                 curve[s] = (float) losses[p][s];
             }
-            Mlp.Evaluation train = null;
-            Mlp.Evaluation test = null;
+            io.lopt.optimizees.tasks.Evaluation train = null;
+            io.lopt.optimizees.tasks.Evaluation test = null;
             if (o.evaluate() && !diverged) {
                 Task.Workspace ws = task.newWorkspace();
                 train = task.evaluateTrain(ps, 10_000, ws, io.lopt.kernels.Parallel.common());

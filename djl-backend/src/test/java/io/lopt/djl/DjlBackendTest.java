@@ -227,7 +227,7 @@ class DjlBackendTest {
     @ValueSource(strings = {"mup", "sp"})
     void metaTrainingUnrollsMatchTheCpuProblem(String param) {
         LoptConfig cfg = param.equals("mup") ? LoptConfig.mulo() : LoptConfig.sp();
-        TaskDistribution dist = new TaskDistribution(List.of("synthetic"), List.of(4), List.of(16), List.of(2),
+        TaskDistribution dist = TaskDistribution.mlp(List.of("synthetic"), List.of(4), List.of(16), List.of(2),
                 Parametrization.parse(param), 32);
         MetaTrainConfig.PesSpec pes = new MetaTrainConfig.PesSpec(2, 0.01, 10, 20, 40);
         TaskProblem cpu = new TaskProblem(dist, cfg, pes, null);

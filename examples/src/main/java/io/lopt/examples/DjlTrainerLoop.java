@@ -14,7 +14,7 @@ import ai.djl.training.loss.Loss;
 import io.lopt.checkpoints.OptimizerStates;
 import io.lopt.djl.LearnedDjlOptimizer;
 import io.lopt.djl.MuPMlp;
-import io.lopt.optimizees.tasks.Task;
+import io.lopt.optimizees.tasks.MlpTask;
 import io.lopt.optimizees.tasks.TaskSpec;
 import io.lopt.pretrained.Pretrained;
 import java.nio.file.Files;
@@ -42,7 +42,7 @@ public final class DjlTrainerLoop {
     /** The training loss of every step. */
     public static float[] run(int steps, Path dir) throws Exception {
         int batch = 64;
-        Task data = Task.build(TaskSpec.parse("dataset=synthetic,res=8,batch=64,seed=1"), (Path) null);
+        MlpTask data = MlpTask.of(TaskSpec.parse("dataset=synthetic,res=8,batch=64,seed=1"), null);
         int features = data.data().features();
         SequentialBlock net = MuPMlp.of(features, 128, 3, data.data().classes());
         float[] losses = new float[steps];
@@ -73,7 +73,7 @@ public final class DjlTrainerLoop {
         return losses;
     }
 
-    private static void train(Trainer trainer, Task data, int from, int to, float[] losses) {
+    private static void train(Trainer trainer, MlpTask data, int from, int to, float[] losses) {
         int batch = data.spec().batchSize();
         int features = data.data().features();
         float[] x = new float[batch * features];

@@ -5,7 +5,7 @@ import io.lopt.dl4j.LearnedOptimizerUpdater;
 import io.lopt.dl4j.MuPLayers;
 import io.lopt.optim.OptimizerFactory;
 import io.lopt.optim.Role;
-import io.lopt.optimizees.tasks.Task;
+import io.lopt.optimizees.tasks.MlpTask;
 import io.lopt.optimizees.tasks.TaskSpec;
 import io.lopt.pretrained.Pretrained;
 import java.nio.file.Files;
@@ -56,7 +56,7 @@ public final class Dl4jNetworkLoop {
 
     /** The training loss of every step. */
     public static float[] run(int steps, Path dir) throws Exception {
-        Task data = Task.build(TaskSpec.parse("dataset=synthetic,res=8,batch=64,seed=1"), (Path) null);
+        MlpTask data = MlpTask.of(TaskSpec.parse("dataset=synthetic,res=8,batch=64,seed=1"), null);
         int inputs = data.data().features();
         int classes = data.data().classes();
         OptimizerFactory mulo = Pretrained.factory("mulo");
@@ -77,7 +77,7 @@ public final class Dl4jNetworkLoop {
         return losses;
     }
 
-    private static void fit(MultiLayerNetwork net, Task data, int from, int to, float[] losses) {
+    private static void fit(MultiLayerNetwork net, MlpTask data, int from, int to, float[] losses) {
         int batch = data.spec().batchSize();
         int inputs = data.data().features();
         int classes = data.data().classes();

@@ -55,7 +55,7 @@ public final class TrainCommand implements Callable<Integer> {
         OptimizerFactory factory = optimizer.factory(spec.param());
         Path out = curve != null ? curve : Path.of("train-" + spec.label() + "-" + optimizer.label() + ".jsonl");
         System.out.printf(Locale.ROOT, "task %s (%,d parameters), optimizer %s, %d steps%n", spec.label(),
-                t.model().parameterCount(), factory.describe(), steps);
+                t.parameterCount(), factory.describe(), steps);
         ObjectMapper json = new ObjectMapper();
         Parallel par = common.parallel();
         Training.Result r;

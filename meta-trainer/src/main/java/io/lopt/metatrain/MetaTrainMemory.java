@@ -26,20 +26,13 @@ public final class MetaTrainMemory {
         double perThread = 0;
         double thetas = 0;
         List<TaskSpec> all = new ArrayList<>();
-        for (MetaTrainConfig.TaskFamily f : c.tasks()) {
+        for (MetaTrainConfig.TaskGroup f : c.tasks()) {
             TaskDistribution d = f.distribution();
             double largest = 0;
-            for (String ds : d.datasets()) {
-                for (int r : d.resolutions()) {
-                    for (int w : d.widths()) {
-                        for (int dep : d.depths()) {
-                            TaskSpec t = new TaskSpec(ds, r, w, dep, d.param(), d.batchSize(), 0);
-                            all.add(t);
-                            largest = Math.max(largest, MemoryEstimate.parameters(t));
-                            perThread = Math.max(perThread, MemoryEstimate.trainingBytes(t, s));
-                        }
-                    }
-                }
+            for (TaskSpec t : d.all()) {
+                all.add(t);
+                largest = Math.max(largest, MemoryEstimate.parameters(t));
+                perThread = Math.max(perThread, MemoryEstimate.trainingBytes(t, s));
             }
             double m = 2.0 * c.pes().pairs();
             members += m;

@@ -261,7 +261,7 @@ public final class SparkParticles implements ParticleBackend {
             }
             LearnedOptimizer learned = config.optimizer().learnedOptimizer();
             Path data = dataDir == null ? null : Path.of(dataDir);
-            for (MetaTrainConfig.TaskFamily t : config.tasks()) {
+            for (MetaTrainConfig.TaskGroup t : config.tasks()) {
                 problems.add(new TaskProblem(t.distribution(), learned, config.pes(), data));
             }
         }

@@ -204,8 +204,9 @@ public final class Analysis {
             case "width" -> String.valueOf(s.width());
             case "depth" -> String.valueOf(s.depth());
             case "steps" -> String.valueOf(r.steps());
-            default -> s.dataset().equals("fashion-mnist") ? "fmnist " + s.resolution() + "x" + s.resolution()
-                    : "synthetic " + s.resolution() * s.resolution() + "d";
+            default -> "fashion-mnist".equals(s.dataset()) ? "fmnist " + s.resolution() + "x" + s.resolution()
+                    : "synthetic".equals(s.dataset()) ? "synthetic " + s.resolution() * s.resolution() + "d"
+                    : s.label();
         };
     }
 

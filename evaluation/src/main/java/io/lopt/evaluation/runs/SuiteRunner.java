@@ -13,9 +13,9 @@ import io.lopt.pretrained.CheckpointSource;
 import io.lopt.evaluation.suites.SuiteConfig;
 import io.lopt.evaluation.suites.Suites;
 import io.lopt.kernels.Parallel;
-import io.lopt.optimizees.datasets.Dataset;
 import io.lopt.optimizees.models.Parametrization;
 import io.lopt.optimizees.tasks.Task;
+import io.lopt.optimizees.tasks.TaskData;
 import io.lopt.optimizees.tasks.TaskSpec;
 import io.lopt.optimizees.tasks.Training;
 import java.io.IOException;
@@ -132,16 +132,14 @@ public final class SuiteRunner {
                 + par.threads() + " threads");
         todo.sort((a, b) -> Double.compare(b.cost, a.cost)); // longest first: better load balance
         AtomicInteger done = new AtomicInteger(plan.size() - todo.size());
-        Map<String, Dataset> data = new java.util.concurrent.ConcurrentHashMap<>();
+        TaskData data = new TaskData(dataDir); // each dataset loaded once for the whole suite
         if (backend != null) {
-            todo = runOnBackend(todo, suite, dataDir, data, backend, done, plan.size(), listener);
+            todo = runOnBackend(todo, suite, data, backend, done, plan.size(), listener);
         }
         List<Planned> cpuRuns = todo;
         par.forEach(cpuRuns.size(), i -> {
             Planned p = cpuRuns.get(i);
-            Dataset d = data.computeIfAbsent(p.spec.dataset() + p.spec.resolution(),
-                    k -> Task.dataset(p.spec.dataset(), p.spec.resolution(), dataDir));
-            RunResult r = runOne(p, suite, d, par);
+            RunResult r = runOne(p, suite, data, par);
             write(p.file, JSON.valueToTree(r));
             listener.onRun(r, done.incrementAndGet(), plan.size());
         });
@@ -153,8 +151,8 @@ public final class SuiteRunner {
     }
 
     /** Runs the supported planned runs on the backend, seeds of a task and optimizer batched; returns the rest. */
-    private static List<Planned> runOnBackend(List<Planned> todo, SuiteConfig suite, Path dataDir,
-            Map<String, Dataset> data, BatchBackend backend, AtomicInteger done, int total, Listener listener) {
+    private static List<Planned> runOnBackend(List<Planned> todo, SuiteConfig suite, TaskData data,
+            BatchBackend backend, AtomicInteger done, int total, Listener listener) {
         Map<String, List<Planned>> groups = new java.util.LinkedHashMap<>();
         List<Planned> rest = new ArrayList<>();
         for (Planned p : todo) {
@@ -167,11 +165,9 @@ public final class SuiteRunner {
         }
         for (List<Planned> g : groups.values()) {
             Planned first = g.get(0);
-            Dataset d = data.computeIfAbsent(first.spec.dataset() + first.spec.resolution(),
-                    k -> Task.dataset(first.spec.dataset(), first.spec.resolution(), dataDir));
             List<Task> tasks = new ArrayList<>();
             for (Planned p : g) {
-                tasks.add(Task.build(p.spec, d));
+                tasks.add(Task.build(p.spec, data));
             }
             List<Training.Result> rs = backend.run(tasks, first.optimizer.factory(),
                     new Training.Options(first.steps, suite.divergenceFactor(), true));
@@ -197,8 +193,8 @@ public final class SuiteRunner {
                     TaskSpec spec = v.spec(suite.base(), o.param(), seed);
                     String task = taskLabel(spec, steps, suite);
                     Path f = out.resolve("runs").resolve(task).resolve(o.id()).resolve("seed-" + seed + ".json");
-                    double params = (double) spec.width() * spec.width() * spec.depth() + 200.0 * spec.width();
-                    plan.add(new Planned(v, o, seed, steps, spec, f, params * steps * (o.learned() ? 8 : 1)));
+                    double cost = spec.taskFamily().flopsPerStep(spec) * steps * (o.learned() ? 8 : 1);
+                    plan.add(new Planned(v, o, seed, steps, spec, f, cost));
                 }
             }
         }
@@ -227,7 +223,7 @@ public final class SuiteRunner {
         return g;
     }
 
-    static RunResult runOne(Planned p, SuiteConfig suite, Dataset data, Parallel par) {
+    static RunResult runOne(Planned p, SuiteConfig suite, TaskData data, Parallel par) {
         Task task = Task.build(p.spec, data);
         Training.Result r = Training.run(task, p.optimizer.factory(),
                 new Training.Options(p.steps, suite.divergenceFactor(), true), null, par);

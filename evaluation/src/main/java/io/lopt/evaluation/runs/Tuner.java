@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lopt.checkpoints.AtomicFiles;
 import io.lopt.evaluation.suites.SuiteConfig;
 import io.lopt.kernels.Parallel;
-import io.lopt.optimizees.datasets.Dataset;
 import io.lopt.optimizees.tasks.Task;
+import io.lopt.optimizees.tasks.TaskData;
 import io.lopt.optimizees.tasks.TaskSpec;
 import io.lopt.optimizees.tasks.Training;
 import java.io.IOException;
@@ -69,7 +69,7 @@ public final class Tuner {
         List<Double> lrs = t.grid();
         int runs = lrs.size() * t.seeds().size();
         double[] finals = new double[runs];
-        Dataset data = Task.dataset(base.dataset(), base.resolution(), dataDir);
+        TaskData data = new TaskData(dataDir);
         par.forEach(runs, i -> {
             double lr = lrs.get(i / t.seeds().size());
             long seed = t.seeds().get(i % t.seeds().size());

@@ -1,11 +1,14 @@
 package io.lopt.evaluation.suites;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.lopt.optimizees.models.Parametrization;
 import io.lopt.optimizees.tasks.TaskSpec;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * An evaluation suite, as written in a YAML or JSON file (snake_case keys): a base task, the task variants to run,
@@ -85,28 +88,66 @@ public record SuiteConfig(String name, String description, String axis, BaseTask
         return p;
     }
 
-    /** The base task: the one the baselines are tuned on. */
+    /**
+     * The base task: the one the baselines are tuned on. {@code family} names its {@link
+     * io.lopt.optimizees.tasks.TaskFamily} (the MLP when left out); MLP tasks give {@code dataset} and {@code res},
+     * other families their own keys under {@code options}.
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record BaseTask(String dataset, int res, int width, int depth, int batch) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) // an MLP suite is written as before families existed
+    public record BaseTask(String family, String dataset, Integer res, Map<String, String> options, int width,
+            int depth, int batch) {
         public BaseTask {
-            new TaskSpec(dataset, res, width, depth, Parametrization.MUP, batch, 0); // validates
+            options = options == null ? null : Map.copyOf(options);
+            new TaskSpec(family, merged(options, dataset, res, Map.of(), null, null), width, depth, Parametrization.MUP,
+                    batch, 0); // validates
         }
 
         public TaskSpec spec(Parametrization p, long seed) {
-            return new TaskSpec(dataset, res, width, depth, p, batch, seed);
+            return new TaskSpec(family, merged(Map.of(), null, null), width, depth, p, batch, seed);
+        }
+
+        /** The family options of a task: this base's, then a variant's {@code overrides}, dataset and res. */
+        Map<String, String> merged(Map<String, String> overrides, String ds, Integer r) {
+            return merged(options, dataset, res, overrides, ds, r);
+        }
+
+        private static Map<String, String> merged(Map<String, String> options, String dataset, Integer res,
+                Map<String, String> overrides, String ds, Integer r) {
+            Map<String, String> o = new LinkedHashMap<>();
+            if (options != null) {
+                o.putAll(options);
+            }
+            if (dataset != null) {
+                o.put("dataset", dataset);
+            }
+            if (res != null) {
+                o.put("res", Integer.toString(res));
+            }
+            o.putAll(overrides);
+            if (ds != null) {
+                o.put("dataset", ds);
+            }
+            if (r != null) {
+                o.put("res", Integer.toString(r));
+            }
+            return o;
         }
     }
 
     /**
-     * A task variant: every field left out takes the base task's value. {@code group} (width, depth, steps or
-     * dataset; default: the suite's axis) says which summary plot it belongs to, so that one suite can vary several
-     * properties; a variant listed in two groups runs once.
+     * A task variant: every field left out takes the base task's value ({@code options}: the family's own keys, merged
+     * over the base's). {@code group} (width, depth, steps or dataset; default: the suite's axis) says which summary
+     * plot it belongs to, so that one suite can vary several properties; a variant listed in two groups runs once.
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Variant(String group, String dataset, Integer res, Integer width, Integer depth, Integer steps) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Variant(String group, String dataset, Integer res, Map<String, String> options, Integer width,
+            Integer depth, Integer steps) {
         public Variant {
             require(group == null || AXES.contains(group), "a task's group must be one of " + AXES + ", got '" + group
                     + "'");
+            options = options == null ? null : Map.copyOf(options);
         }
 
         public String group(String axis) {
@@ -114,7 +155,7 @@ public record SuiteConfig(String name, String description, String axis, BaseTask
         }
 
         public TaskSpec spec(BaseTask b, Parametrization p, long seed) {
-            return new TaskSpec(dataset != null ? dataset : b.dataset(), res != null ? res : b.res(),
+            return new TaskSpec(b.family(), b.merged(options == null ? Map.of() : options, dataset, res),
                     width != null ? width : b.width(), depth != null ? depth : b.depth(), p, b.batch(), seed);
         }
 

@@ -19,7 +19,7 @@ class TrendsTest {
     /** Runs with final loss {@code loss + 0.001·seed} (or diverged) for every seed of a width variant. */
     static void add(List<RunResult> runs, SuiteConfig s, int width, String opt, double loss, int divergedSeeds) {
         for (int seed = 0; seed < 5; seed++) {
-            TaskSpec spec = new TaskSpec(s.base().dataset(), s.base().res(), width, s.base().depth(), Parametrization.MUP,
+            TaskSpec spec = TaskSpec.mlp(s.base().dataset(), s.base().res(), width, s.base().depth(), Parametrization.MUP,
                     s.base().batch(), seed);
             boolean div = seed < divergedSeeds;
             runs.add(new RunResult(SuiteRunner.taskLabel(spec, s.steps(), s), spec.toString(), opt, seed, s.steps(),

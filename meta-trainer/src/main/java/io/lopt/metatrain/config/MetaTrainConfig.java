@@ -1,6 +1,7 @@
 package io.lopt.metatrain.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -10,6 +11,7 @@ import io.lopt.optim.LearnedOptimizer;
 import io.lopt.optimizees.models.Parametrization;
 import io.lopt.optimizees.tasks.TaskDistribution;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A meta-training run, as written in a YAML or JSON file (snake_case keys). Every value is checked when the file is
@@ -27,7 +29,7 @@ import java.util.List;
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerSpec optimizer, PesSpec pes,
-        List<TaskFamily> tasks, OuterSpec outer, int checkpointEvery, int keepStates) {
+        List<TaskGroup> tasks, OuterSpec outer, int checkpointEvery, int keepStates) {
 
     public MetaTrainConfig {
         require(name != null && !name.isBlank(), "name must be given");
@@ -126,22 +128,37 @@ public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerS
         }
     }
 
-    /** A task family: one PES estimator draws its tasks from it. */
+    /**
+     * The tasks of one PES estimator: a {@link io.lopt.optimizees.tasks.TaskFamily task family} ({@code family}, the
+     * MLP when left out) and the values each draw picks from. MLP tasks list {@code datasets} and {@code resolutions};
+     * other families give their own keys under {@code options} (each a list of values), e.g.
+     * {@code {family: vit, options: {patch: [7]}, widths: [64], depths: [2], param: mup, batch: 128}}.
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record TaskFamily(List<String> datasets, List<Integer> resolutions, List<Integer> widths,
-            List<Integer> depths, String param, int batch) {
-        public TaskFamily {
-            distribution(datasets, resolutions, widths, depths, param, batch); // validates
+    @JsonInclude(JsonInclude.Include.NON_NULL) // an MLP group is written as before families existed
+    public record TaskGroup(String family, List<String> datasets, List<Integer> resolutions,
+            Map<String, List<String>> options, List<Integer> widths, List<Integer> depths, String param, int batch) {
+        public TaskGroup {
+            distribution(family, datasets, resolutions, options, widths, depths, param, batch); // validates
         }
 
-        private static TaskDistribution distribution(List<String> d, List<Integer> r, List<Integer> w, List<Integer> dep,
-                String param, int batch) {
+        private static TaskDistribution distribution(String family, List<String> d, List<Integer> r,
+                Map<String, List<String>> options, List<Integer> w, List<Integer> dep, String param, int batch) {
             require(param != null, "tasks[].param must be given (mup or sp)");
-            return new TaskDistribution(d, r, w, dep, Parametrization.parse(param), batch);
+            Map<String, List<String>> o = new java.util.LinkedHashMap<>(options == null ? Map.of() : options);
+            if (d != null) {
+                require(!o.containsKey("dataset"), "tasks[]: give the datasets once (datasets or options.dataset)");
+                o.put("dataset", d);
+            }
+            if (r != null) {
+                require(!o.containsKey("res"), "tasks[]: give the resolutions once (resolutions or options.res)");
+                o.put("res", r.stream().map(String::valueOf).toList());
+            }
+            return new TaskDistribution(family, o, w, dep, Parametrization.parse(param), batch);
         }
 
         public TaskDistribution distribution() {
-            return distribution(datasets, resolutions, widths, depths, param, batch);
+            return distribution(family, datasets, resolutions, options, widths, depths, param, batch);
         }
     }
 

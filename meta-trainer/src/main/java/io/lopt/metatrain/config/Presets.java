@@ -94,7 +94,21 @@ public final class Presets {
         }
     }
 
+    /** Keys of a task group that may be left out (every other key must be given). */
+    private static final List<String> OPTIONAL_TASK_KEYS = List.of("family", "options", "datasets", "resolutions");
+
     static MetaTrainConfig bind(JsonNode tree, String source) {
+        if (tree.get("tasks") instanceof com.fasterxml.jackson.databind.node.ArrayNode tasks) {
+            for (JsonNode g : tasks) {
+                if (g instanceof ObjectNode o) {
+                    for (String k : OPTIONAL_TASK_KEYS) {
+                        if (!o.has(k)) {
+                            o.putNull(k);
+                        }
+                    }
+                }
+            }
+        }
         try {
             return YAML.treeToValue(tree, MetaTrainConfig.class);
         } catch (UnrecognizedPropertyException e) {

@@ -14,6 +14,7 @@ import io.lopt.optim.OptimizerState;
 import io.lopt.optim.ParamSpec;
 import io.lopt.optim.Parameter;
 import io.lopt.optimizees.tasks.Task;
+import io.lopt.optimizees.tasks.TaskData;
 import io.lopt.optimizees.tasks.TaskDistribution;
 import io.lopt.optimizees.tasks.TaskSpec;
 import io.lopt.util.Rng;
@@ -24,7 +25,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The real inner problem: training an optimizee MLP drawn from a task distribution with the learned optimizer. An
+ * The real inner problem: training an optimizee {@link Task} drawn from a task distribution with the learned optimizer. An
  * episode is a task spec (its seed fixes the initialisation and the data order) and a log-uniform horizon; a member
  * holds the optimizee parameters, the learned optimizer's state and the position in the minibatch stream.
  */
@@ -32,7 +33,7 @@ public class TaskProblem implements InnerProblem<TaskProblem.Episode, TaskProble
     private final TaskDistribution distribution;
     private final LearnedOptimizer optimizer;
     private final PesSpec pes;
-    private final Path dataDir;
+    private final TaskData data;
     private final AtomicLong fwdBwdNanos = new AtomicLong();
     private final AtomicLong optimizerNanos = new AtomicLong();
 
@@ -40,7 +41,7 @@ public class TaskProblem implements InnerProblem<TaskProblem.Episode, TaskProble
         this.distribution = distribution;
         this.optimizer = optimizer;
         this.pes = pes;
-        this.dataDir = dataDir;
+        this.data = new TaskData(dataDir); // this run's datasets, loaded once
     }
 
     /** A task and horizon shared by an antithetic pair. */
@@ -49,10 +50,10 @@ public class TaskProblem implements InnerProblem<TaskProblem.Episode, TaskProble
         final int horizon;
         final Task task;
 
-        Episode(TaskSpec spec, int horizon, Path dataDir) {
+        Episode(TaskSpec spec, int horizon, TaskData data) {
             this.spec = spec;
             this.horizon = horizon;
-            this.task = Task.build(spec, dataDir);
+            this.task = Task.build(spec, data);
         }
 
         public TaskSpec spec() {
@@ -117,7 +118,7 @@ public class TaskProblem implements InnerProblem<TaskProblem.Episode, TaskProble
     public Episode sampleEpisode(Rng rng) {
         TaskSpec spec = distribution.sample(rng);
         int h = (int) Math.round(rng.nextLogUniform(pes.minHorizon(), pes.maxHorizon()));
-        return new Episode(spec, h, dataDir);
+        return new Episode(spec, h, data);
     }
 
     @Override
@@ -127,12 +128,7 @@ public class TaskProblem implements InnerProblem<TaskProblem.Episode, TaskProble
 
     @Override
     public double lossCap(Episode e) {
-        return capFor(e.task.data().classes());
-    }
-
-    /** 1.5·ln(classes): the loss of a uniform guess is ln(classes), so the cap sits half as much again above it. */
-    public static double capFor(int classes) {
-        return 1.5 * Math.log(classes);
+        return e.task.lossCap();
     }
 
     @Override
@@ -151,14 +147,14 @@ public class TaskProblem implements InnerProblem<TaskProblem.Episode, TaskProble
         int s = 0;
         for (; s < n; s++) {
             long t0 = System.nanoTime();
-            double loss = task.lossAndGradient(m.params, m.innerStep, ws.grads, ws, par);
+            double loss = task.lossAndGradient(m.params, m.innerStep, ws.grads(), ws, par);
             long t1 = System.nanoTime();
             fwdBwdNanos.addAndGet(t1 - t0);
             losses[s] = loss;
             if (!Double.isFinite(loss)) {
                 break;
             }
-            opt.step(m.params, ws.grads, loss);
+            opt.step(m.params, ws.grads(), loss);
             optimizerNanos.addAndGet(System.nanoTime() - t1);
             m.innerStep++;
         }
@@ -178,7 +174,7 @@ public class TaskProblem implements InnerProblem<TaskProblem.Episode, TaskProble
 
     @Override
     public Episode loadEpisode(JsonNode json) {
-        return new Episode(TaskSpec.parse(json.get("task").asText()), json.get("horizon").asInt(), dataDir);
+        return new Episode(TaskSpec.parse(json.get("task").asText()), json.get("horizon").asInt(), data);
     }
 
     @Override

@@ -2,8 +2,6 @@ package io.lopt.optimizees.datasets;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Fashion-MNIST (Xiao et al. 2017) from its standard IDX files, at 28×28 or area-averaged to a smaller square
@@ -22,8 +20,6 @@ public final class FashionMnist {
     public static final int SIZE = 28;
     private static final String[] FILES = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
         "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
-    private static final Map<String, Dataset> CACHE = new ConcurrentHashMap<>();
-
     private FashionMnist() {
     }
 
@@ -82,13 +78,16 @@ public final class FashionMnist {
         return Files.isRegularFile(raw) ? raw : null;
     }
 
-    /** Loads (once per JVM, then cached) Fashion-MNIST at {@code resolution × resolution}. */
+    /**
+     * Reads Fashion-MNIST at {@code resolution × resolution} (about a second at 28×28; runs share a loaded copy
+     * through {@link io.lopt.optimizees.tasks.TaskData}).
+     */
     public static Dataset load(Path dataDir, int resolution) {
         if (resolution < 1 || resolution > SIZE) {
             throw new IllegalArgumentException("Fashion-MNIST resolution must be in [1, 28], got " + resolution);
         }
         Path dir = locate(dataDir).toAbsolutePath().normalize();
-        return CACHE.computeIfAbsent(dir + "@" + resolution, k -> read(dir, resolution));
+        return read(dir, resolution);
     }
 
     private static Dataset read(Path dir, int res) {

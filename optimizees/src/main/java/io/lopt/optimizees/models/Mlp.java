@@ -5,6 +5,7 @@ import io.lopt.optim.ParamSpec;
 import io.lopt.optim.Parameter;
 import io.lopt.optim.Role;
 import io.lopt.optimizees.kernels.MatMul;
+import io.lopt.optimizees.tasks.Evaluation;
 import io.lopt.util.Rng;
 import java.util.ArrayList;
 import java.util.List;
@@ -251,10 +252,6 @@ public final class Mlp {
             correct += SoftmaxCrossEntropy.correct(logits, yb, b, classes);
         }
         return new Evaluation(lossSum / n, (double) correct / n);
-    }
-
-    /** Mean loss and accuracy of a model over a split. */
-    public record Evaluation(double loss, double accuracy) {
     }
 
     private void checkBatch(List<Parameter> params, float[] x, int batch, Workspace ws) {

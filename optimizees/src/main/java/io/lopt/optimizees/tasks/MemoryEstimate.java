@@ -1,6 +1,5 @@
 package io.lopt.optimizees.tasks;
 
-import io.lopt.optimizees.datasets.FashionMnist;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 
@@ -16,25 +15,13 @@ public final class MemoryEstimate {
     /** Adam and its variants: two moments. */
     public static final int ADAM_STATE_FLOATS = 2;
     private static final double GIB = 1024.0 * 1024 * 1024;
-    private static final double FASHION_MNIST_EXAMPLES = 70_000;
 
     private MemoryEstimate() {
     }
 
-    /** Number of parameters of the task's MLP. */
+    /** Number of parameters of the task's model. */
     public static double parameters(TaskSpec s) {
-        double f = features(s);
-        double w = s.width();
-        return f * w + w + (s.depth() - 1) * (w * w + w) + w * Task.SYNTHETIC_CLASSES + Task.SYNTHETIC_CLASSES;
-    }
-
-    private static double features(TaskSpec s) {
-        return (double) s.resolution() * s.resolution();
-    }
-
-    /** Floats of the buffers one forward/backward pass of {@code rows} examples uses (activations, inputs, logits). */
-    static double activationFloats(TaskSpec s, int rows) {
-        return rows * ((double) s.width() * (s.depth() + 4) + 2 * features(s) + 3.0 * Task.SYNTHETIC_CLASSES);
+        return s.taskFamily().parameters(s);
     }
 
     /**
@@ -42,8 +29,7 @@ public final class MemoryEstimate {
      * state per parameter, and the activations of a training batch and of an evaluation batch.
      */
     public static double trainingBytes(TaskSpec s, int stateFloats) {
-        return 4 * (parameters(s) * (2 + stateFloats) + activationFloats(s, s.batchSize())
-                + activationFloats(s, Task.EVAL_BATCH));
+        return s.taskFamily().trainingBytes(s, stateFloats);
     }
 
     /** Bytes of a loss curve of {@code steps} steps while a run records it (the curve and its final copy). */
@@ -52,24 +38,20 @@ public final class MemoryEstimate {
     }
 
     /**
-     * Bytes of the datasets the tasks use, once loaded (each dataset and resolution once), plus what loading one takes
-     * at most: Fashion-MNIST's 28×28 pixels as bytes and floats, about 270 MB.
+     * Bytes of the data the tasks use, once loaded (each dataset once, as {@link TaskFamily#dataKey} says), plus what
+     * loading one takes at most.
      */
     public static double datasetBytes(java.util.Collection<TaskSpec> tasks) {
         java.util.Set<String> seen = new java.util.HashSet<>();
         double bytes = 0;
         double loading = 0;
         for (TaskSpec t : tasks) {
-            if (!seen.add(t.dataset() + "@" + t.resolution())) {
+            TaskFamily f = t.taskFamily();
+            if (!seen.add(f.name() + ":" + f.dataKey(t))) {
                 continue;
             }
-            double f = features(t);
-            if (TaskSpec.SYNTHETIC.equals(t.dataset())) {
-                bytes += 4.0 * (Task.SYNTHETIC_TRAIN + Task.SYNTHETIC_TEST) * (f + 1);
-            } else {
-                bytes += 4.0 * FASHION_MNIST_EXAMPLES * (f + 1);
-                loading = Math.max(loading, FASHION_MNIST_EXAMPLES * FashionMnist.SIZE * FashionMnist.SIZE * 5.0);
-            }
+            bytes += f.dataBytes(t);
+            loading = Math.max(loading, f.loadingBytes(t));
         }
         return bytes + loading;
     }

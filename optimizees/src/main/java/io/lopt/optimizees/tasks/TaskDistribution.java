@@ -2,33 +2,51 @@ package io.lopt.optimizees.tasks;
 
 import io.lopt.optimizees.models.Parametrization;
 import io.lopt.util.Rng;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A distribution over tasks: each draw picks a dataset, a resolution, a width and a depth uniformly from the given
- * lists; the parametrization and batch size are fixed.
+ * A distribution over the tasks of one family: each draw picks every family option (in the family's key order), then
+ * a width and a depth, uniformly from the given lists; the parametrization and batch size are fixed.
+ *
+ * @param options for each of the family's option keys, the values to draw from (a missing key: the family's default)
  */
-public record TaskDistribution(List<String> datasets, List<Integer> resolutions, List<Integer> widths,
+public record TaskDistribution(String family, Map<String, List<String>> options, List<Integer> widths,
         List<Integer> depths, Parametrization param, int batchSize) {
 
     public TaskDistribution {
-        datasets = List.copyOf(nonEmpty(datasets, "datasets"));
-        resolutions = List.copyOf(nonEmpty(resolutions, "resolutions"));
+        TaskFamily f = TaskFamilies.get(family == null ? TaskSpec.MLP : family);
+        family = f.name();
+        Map<String, List<String>> given = new LinkedHashMap<>(options == null ? Map.of() : options);
+        Map<String, List<String>> o = new LinkedHashMap<>();
+        for (String k : f.optionKeys()) {
+            List<String> v = given.remove(k);
+            o.put(k, v == null ? List.of(f.defaults().option(k)) : List.copyOf(nonEmpty(v, k)));
+        }
+        if (!given.isEmpty()) {
+            throw new IllegalArgumentException("task distribution: family " + family + " has no key '"
+                    + given.keySet().iterator().next() + "' (its keys: " + String.join(", ", f.optionKeys()) + ")");
+        }
+        options = Collections.unmodifiableMap(o);
         widths = List.copyOf(nonEmpty(widths, "widths"));
         depths = List.copyOf(nonEmpty(depths, "depths"));
         if (param == null) {
             throw new IllegalArgumentException("task distribution needs a parametrization");
         }
         // validate every combination now, so that a bad value fails at configuration time, not mid-run
-        for (String d : datasets) {
-            for (int r : resolutions) {
-                for (int w : widths) {
-                    for (int dep : depths) {
-                        new TaskSpec(d, r, w, dep, param, batchSize, 0);
-                    }
-                }
-            }
-        }
+        all(family, options, widths, depths, param, batchSize);
+    }
+
+    /** MLP tasks: every combination of dataset, resolution, width and depth. */
+    public static TaskDistribution mlp(List<String> datasets, List<Integer> resolutions, List<Integer> widths,
+            List<Integer> depths, Parametrization param, int batchSize) {
+        Map<String, List<String>> o = new LinkedHashMap<>();
+        o.put("dataset", datasets);
+        o.put("res", resolutions == null ? null : resolutions.stream().map(String::valueOf).toList());
+        return new TaskDistribution(TaskSpec.MLP, o, widths, depths, param, batchSize);
     }
 
     private static <T> List<T> nonEmpty(List<T> l, String what) {
@@ -40,17 +58,52 @@ public record TaskDistribution(List<String> datasets, List<Integer> resolutions,
 
     /** A single fixed task as a distribution. */
     public static TaskDistribution of(TaskSpec spec) {
-        return new TaskDistribution(List.of(spec.dataset()), List.of(spec.resolution()), List.of(spec.width()),
-                List.of(spec.depth()), spec.param(), spec.batchSize());
+        Map<String, List<String>> o = new LinkedHashMap<>();
+        spec.options().forEach((k, v) -> o.put(k, List.of(v)));
+        return new TaskDistribution(spec.family(), o, List.of(spec.width()), List.of(spec.depth()), spec.param(),
+                spec.batchSize());
+    }
+
+    /** Every task the distribution can draw, with seed 0. */
+    public List<TaskSpec> all() {
+        return all(family, options, widths, depths, param, batchSize);
+    }
+
+    private static List<TaskSpec> all(String family, Map<String, List<String>> options, List<Integer> widths,
+            List<Integer> depths, Parametrization param, int batchSize) {
+        List<Map<String, String>> combos = new ArrayList<>();
+        combos.add(new LinkedHashMap<>());
+        for (Map.Entry<String, List<String>> e : options.entrySet()) {
+            List<Map<String, String>> next = new ArrayList<>();
+            for (Map<String, String> c : combos) {
+                for (String v : e.getValue()) {
+                    Map<String, String> m = new LinkedHashMap<>(c);
+                    m.put(e.getKey(), v);
+                    next.add(m);
+                }
+            }
+            combos = next;
+        }
+        List<TaskSpec> out = new ArrayList<>();
+        for (Map<String, String> c : combos) {
+            for (int w : widths) {
+                for (int d : depths) {
+                    out.add(new TaskSpec(family, c, w, d, param, batchSize, 0));
+                }
+            }
+        }
+        return out;
     }
 
     /** Draws a task spec; its seed is drawn too, so that every draw is a fresh initialisation and data order. */
     public TaskSpec sample(Rng rng) {
-        String d = datasets.get(rng.nextInt(datasets.size()));
-        int r = resolutions.get(rng.nextInt(resolutions.size()));
+        Map<String, String> o = new LinkedHashMap<>();
+        for (Map.Entry<String, List<String>> e : options.entrySet()) {
+            o.put(e.getKey(), e.getValue().get(rng.nextInt(e.getValue().size())));
+        }
         int w = widths.get(rng.nextInt(widths.size()));
         int dep = depths.get(rng.nextInt(depths.size()));
         long seed = rng.nextLong() & Long.MAX_VALUE;
-        return new TaskSpec(d, r, w, dep, param, batchSize, seed);
+        return new TaskSpec(family, o, w, dep, param, batchSize, seed);
     }
 }

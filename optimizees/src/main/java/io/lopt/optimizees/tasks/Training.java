@@ -4,7 +4,6 @@ import io.lopt.kernels.Parallel;
 import io.lopt.optim.Optimizer;
 import io.lopt.optim.OptimizerFactory;
 import io.lopt.optim.Parameter;
-import io.lopt.optimizees.models.Mlp;
 import java.util.List;
 
 /**
@@ -52,7 +51,7 @@ public final class Training {
      * @param test       loss/accuracy on the test split at the end, or null
      * @param secondsPerStep wall time per step (forward, backward and optimizer)
      */
-    public record Result(float[] losses, boolean diverged, long stepsRun, Mlp.Evaluation train, Mlp.Evaluation test,
+    public record Result(float[] losses, boolean diverged, long stepsRun, Evaluation train, Evaluation test,
             double secondsPerStep, List<Parameter> params) {
     }
 
@@ -66,7 +65,7 @@ public final class Training {
         long t = 0;
         long start = System.nanoTime();
         for (; t < o.steps(); t++) {
-            double loss = task.lossAndGradient(params, t, ws.grads, ws, par);
+            double loss = task.lossAndGradient(params, t, ws.grads(), ws, par);
             losses[(int) t] = (float) loss;
             if (listener != null) {
                 listener.onStep(t, loss);
@@ -76,11 +75,11 @@ public final class Training {
                 t++;
                 break;
             }
-            opt.step(params, ws.grads, loss);
+            opt.step(params, ws.grads(), loss);
         }
         double sps = (System.nanoTime() - start) / 1e9 / Math.max(1, t);
-        Mlp.Evaluation train = null;
-        Mlp.Evaluation test = null;
+        Evaluation train = null;
+        Evaluation test = null;
         if (o.evaluate() && !diverged) {
             train = task.evaluateTrain(params, 10_000, ws, par);
             test = task.evaluateTest(params, ws, par);

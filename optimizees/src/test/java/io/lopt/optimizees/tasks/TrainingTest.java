@@ -1,6 +1,7 @@
 package io.lopt.optimizees.tasks;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -69,5 +70,15 @@ class TrainingTest {
             s += v[i];
         }
         return s / (to - from);
+    }
+
+    @Test
+    void trainingRunsAnyFamilyThroughTheTaskInterface() {
+        Task t = Task.build(TaskSpec.parse("family=quadratic,dim=32,noise=0.05,seed=2"), (Path) null);
+        Training.Result r = Training.run(t, Adam.Config.adamW(0.05, 0), new Training.Options(200, 0, true),
+                null, Parallel.serial());
+        assertTrue(r.losses()[199] < 0.05 * r.losses()[0], r.losses()[0] + " -> " + r.losses()[199]);
+        assertTrue(r.test().loss() < 0.01, "exact loss " + r.test().loss());
+        assertEquals(1.5 * Math.log(2), t.lossCap(), 1e-12);
     }
 }
