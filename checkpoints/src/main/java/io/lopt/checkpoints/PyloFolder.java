@@ -199,9 +199,9 @@ public final class PyloFolder {
      */
     public static boolean exportFolder(LearnedOptimizerCheckpoint ckpt, Path dir, boolean overwrite) {
         LoptConfig cfg = LearnedOptimizerKinds.smallFcConfig(ckpt);
-        if (cfg.snrInputs()) {
+        if (cfg.adamInputs()) {
             throw new IllegalArgumentException("pylo's MetaMLP reads the paper's 39 inputs; this optimizer also reads the "
-                    + "signal-to-noise inputs (snr_inputs: true), which pylo does not compute");
+                    + "un-normalised Adam inputs (adam_inputs: true), which pylo does not compute");
         }
         List<Integer> hidden = cfg.hiddenSizes();
         for (int h : hidden) {

@@ -19,7 +19,7 @@ public final class SmallFcLoptKind implements LearnedOptimizerKind {
     static final String NAME = SmallFcLopt.KIND;
     private static final Set<String> KEYS = Set.of("hidden_sizes", "step_mult", "exp_mult", "mup");
     /** Keys written only when they differ from the paper's behaviour, so older files stay valid. */
-    private static final Set<String> OPTIONAL = Set.of("time_reference", "decay_to", "snr_inputs");
+    private static final Set<String> OPTIONAL = Set.of("time_reference", "decay_to", "adam_inputs");
 
     @Override
     public String name() {
@@ -46,8 +46,8 @@ public final class SmallFcLoptKind implements LearnedOptimizerKind {
         if (c.decays()) {
             o.put("decay_to", c.decayTo()); // absent: no decay, as in files written before it
         }
-        if (c.snrInputs()) {
-            o.put("snr_inputs", true); // absent: the paper's 39 inputs, as in files written before it
+        if (c.adamInputs()) {
+            o.put("adam_inputs", true); // absent: the paper's 39 inputs, as in files written before it
         }
         return o;
     }
@@ -68,10 +68,10 @@ public final class SmallFcLoptKind implements LearnedOptimizerKind {
             LearnedOptimizerKinds.requireNumber(o, "decay_to", p, error);
             decayTo = o.get("decay_to").asDouble();
         }
-        boolean snrInputs = false;
-        if (o.has("snr_inputs")) {
-            LearnedOptimizerKinds.requireBoolean(o, "snr_inputs", p, error);
-            snrInputs = o.get("snr_inputs").asBoolean();
+        boolean adamInputs = false;
+        if (o.has("adam_inputs")) {
+            LearnedOptimizerKinds.requireBoolean(o, "adam_inputs", p, error);
+            adamInputs = o.get("adam_inputs").asBoolean();
         }
         JsonNode hs = o.get("hidden_sizes");
         if (!hs.isArray()) {
@@ -89,7 +89,7 @@ public final class SmallFcLoptKind implements LearnedOptimizerKind {
         LearnedOptimizerKinds.requireBoolean(o, "mup", p, error);
         try {
             return new LoptConfig(hidden, o.get("step_mult").asDouble(), o.get("exp_mult").asDouble(),
-                    o.get("mup").asBoolean(), timeReference, decayTo, snrInputs);
+                    o.get("mup").asBoolean(), timeReference, decayTo, adamInputs);
         } catch (IllegalArgumentException e) {
             throw error.apply("invalid small_fc_lopt configuration: " + e.getMessage());
         }

@@ -54,9 +54,9 @@ final class BatchedSmallFcLopt {
             throw new IllegalArgumentException("the DJL backend runs small_fc_lopt with two hidden layers (the paper's); got "
                     + config.hiddenSizes());
         }
-        if (config.snrInputs()) {
+        if (config.adamInputs()) {
             throw new IllegalArgumentException("the DJL backend runs the paper's 39-input small_fc_lopt; this one has the "
-                    + "signal-to-noise inputs (snr_inputs: true): meta-train it with the CPU backend");
+                    + "un-normalised Adam inputs (adam_inputs: true): meta-train it with the CPU backend");
         }
         this.config = config;
         this.layout = MetaParameters.of(config);

@@ -16,12 +16,12 @@ import java.util.List;
  *                    looks like a run of R steps at the same fraction of training (docs/spec.md §6)
  * @param decayTo     1: the paper's step; f &lt; 1: every step is also multiplied by a cosine decay over the run,
  *                    f + (1 − f) · ½ (1 + cos(π t / T)), from 1 at the first step to f at the last (docs/spec.md §6)
- * @param snrInputs   false: the paper's 39 inputs; true: three more, equal for every element of a tensor, that are
- *                    not normalised away: the RMS over the tensor of each m_k/√v feature before its normalisation, a
- *                    signal-to-noise statistic that falls as the gradients turn to noise (docs/spec.md §6)
+ * @param adamInputs  false: the paper's 39 inputs; true: three more per element, m_k/√(v + 1e-16) for the three
+ *                    momenta, <em>not</em> normalised over the tensor: Adam's own update direction, which shrinks as
+ *                    the gradients turn to noise, where every normalised feature keeps its size (docs/spec.md §6)
  */
 public record LoptConfig(List<Integer> hiddenSizes, double stepMult, double expMult, boolean mup, long timeReference,
-        double decayTo, boolean snrInputs) implements LearnedOptimizer {
+        double decayTo, boolean adamInputs) implements LearnedOptimizer {
     public static final List<Integer> PAPER_HIDDEN = List.of(32, 32);
 
     /** A learned optimizer whose time features read the step itself and whose step is not decayed (the paper's). */
@@ -63,22 +63,22 @@ public record LoptConfig(List<Integer> hiddenSizes, double stepMult, double expM
 
     /** This configuration with its time features on a clock of {@code steps} steps (0: absolute time). */
     public LoptConfig withTimeReference(long steps) {
-        return new LoptConfig(hiddenSizes, stepMult, expMult, mup, steps, decayTo, snrInputs);
+        return new LoptConfig(hiddenSizes, stepMult, expMult, mup, steps, decayTo, adamInputs);
     }
 
     /** This configuration with its steps decayed along a cosine to {@code f} of their size at the end of the run. */
     public LoptConfig withDecayTo(double f) {
-        return new LoptConfig(hiddenSizes, stepMult, expMult, mup, timeReference, f, snrInputs);
+        return new LoptConfig(hiddenSizes, stepMult, expMult, mup, timeReference, f, adamInputs);
     }
 
     /** This configuration with (or without) the three per-tensor signal-to-noise inputs. */
-    public LoptConfig withSnrInputs(boolean on) {
+    public LoptConfig withAdamInputs(boolean on) {
         return new LoptConfig(hiddenSizes, stepMult, expMult, mup, timeReference, decayTo, on);
     }
 
-    /** The number of inputs of the per-parameter MLP: 39, or 42 with the signal-to-noise inputs. */
+    /** The number of inputs of the per-parameter MLP: 39, or 42 with the Adam inputs. */
     public int inputs() {
-        return MetaParameters.INPUTS + (snrInputs ? MetaParameters.SNR_FEATURES : 0);
+        return MetaParameters.INPUTS + (adamInputs ? MetaParameters.ADAM_FEATURES : 0);
     }
 
     /** Whether the step is decayed over the run (needs the run's horizon). */

@@ -23,10 +23,10 @@ public final class MetaParameters {
     public static final int TIME_FEATURES = 11;
     public static final int INPUTS = ACC_FEATURES + TIME_FEATURES;
     /**
-     * Optional per-tensor inputs after the time features ({@link LoptConfig#snrInputs}): the RMS over the tensor of
-     * the three m_k/√v features (channels 6..8) before they are normalised.
+     * Optional per-element inputs after the time features ({@link LoptConfig#adamInputs}): m_k/√(v + 1e-16) for the
+     * three momenta, not normalised over the tensor.
      */
-    public static final int SNR_FEATURES = 3;
+    public static final int ADAM_FEATURES = 3;
     public static final int OUTPUTS = 2;
     public static final String MOMENTUM = "decay/momentum";
     public static final String RMS = "decay/rms";
@@ -93,8 +93,8 @@ public final class MetaParameters {
         return new MetaParameters(hidden, INPUTS);
     }
 
-    /** Whether the first layer also reads the {@link #SNR_FEATURES} per-tensor signal-to-noise inputs. */
-    public boolean snrInputs() {
+    /** Whether the first layer also reads the {@link #ADAM_FEATURES} un-normalised Adam inputs. */
+    public boolean adamInputs() {
         return layerIn[0] > INPUTS;
     }
 

@@ -79,7 +79,7 @@ public final class SmallFcLopt implements OptimizerFactory {
         return (config.mup() ? "mulo" : "sp-lo") + "(hidden=" + config.hiddenSizes() + ", λ1=" + config.stepMult()
                 + (config.relativeTime() ? ", time relative to " + config.timeReference() + " steps" : "")
                 + (config.decays() ? ", cosine decay to " + config.decayTo() : "")
-                + (config.snrInputs() ? ", signal-to-noise inputs" : "") + ")";
+                + (config.adamInputs() ? ", Adam inputs" : "") + ")";
     }
 
     /**

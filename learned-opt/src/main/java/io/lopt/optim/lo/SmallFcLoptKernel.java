@@ -46,6 +46,7 @@ final class SmallFcLoptKernel {
     private static final double NORMALISE_EPS = SmallFcLoptReference.NORMALISE_EPS;
     private static final float RMS_EPS = SmallFcLoptReference.RMS_EPS;
     private static final float DIAG_EPS = SmallFcLoptReference.DIAG_EPS;
+    private static final float ADAM_EPS = SmallFcLoptReference.ADAM_EPS;
     private static final VectorMask<Float> ALL = S.maskAll(true);
 
     private SmallFcLoptKernel() {
@@ -63,24 +64,6 @@ final class SmallFcLoptKernel {
                 s += theta[wo + (MetaParameters.ACC_FEATURES + i) * h + j] * time[i];
             }
             bias[j] = s;
-        }
-        return bias;
-    }
-
-    /**
-     * The first layer's bias of one tensor with its signal-to-noise inputs folded in: the RMS of each m_k/√v feature
-     * over the tensor (from the sums of squares of pass A), as {@link SmallFcLoptReference#snrFeatures} computes them.
-     */
-    private static float[] withSnrInputs(float[] bias1, float[] theta, MetaParameters lay, double[] sq, long n) {
-        int h = lay.layerOutputs(0);
-        int wo = lay.weightOffset(0);
-        float[] bias = bias1.clone();
-        for (int k = 0; k < MetaParameters.SNR_FEATURES; k++) {
-            float snr = (float) Math.sqrt(sq[6 + k] / n);
-            int row = wo + (MetaParameters.INPUTS + k) * h;
-            for (int j = 0; j < h; j++) {
-                bias[j] += theta[row + j] * snr;
-            }
         }
         return bias;
     }
@@ -133,13 +116,9 @@ final class SmallFcLoptKernel {
         } else {
             passA(st, p, g, dec, ch, sq, par);
         }
-        long n = (long) st.rows * st.cols;
         float[] scale = new float[MetaParameters.ACC_FEATURES];
         for (int c = 0; c < scale.length; c++) {
-            scale[c] = (float) (1.0 / Math.sqrt(NORMALISE_EPS + sq[c] / n));
-        }
-        if (lay.snrInputs()) {
-            bias1 = withSnrInputs(bias1, theta, lay, sq, n);
+            scale[c] = (float) (1.0 / Math.sqrt(NORMALISE_EPS + sq[c] / ((long) st.rows * st.cols)));
         }
         passC(st, p, g, theta, lay, f, scale, bias1, stepScale, expMult, ch, par);
     }
@@ -311,14 +290,18 @@ final class SmallFcLoptKernel {
      * full accumulator's channels that carry the same value (spec channels 13+k and 16+k; 19+k and 22+k) are merged.
      */
     private static float[] foldedFirstLayer(float[] theta, MetaParameters lay, float[] scale, boolean fac) {
+        // element-wise channels: the matrix or vector ones, then the Adam inputs when the layout has them
         int h1 = lay.layerOutputs(0);
         int w0 = lay.weightOffset(0);
-        int nch = fac ? CH_MATRIX : CH_VECTOR;
+        int base = fac ? CH_MATRIX : CH_VECTOR;
+        int nch = channels(lay, fac);
         float[] w1 = new float[nch * h1];
         for (int e = 0; e < nch; e++) {
             for (int j = 0; j < h1; j++) {
                 float w;
-                if (fac || e < 13) {
+                if (e >= base) { // the un-normalised Adam inputs: spec inputs 39..41, no scale
+                    w = theta[w0 + (MetaParameters.INPUTS + e - base) * h1 + j];
+                } else if (fac || e < 13) {
                     int c = fac ? MATRIX_CHANNELS[e] : e;
                     w = theta[w0 + c * h1 + j] * scale[c];
                 } else if (e < 16) { // vFull_k: spec channels 13+k and 16+k carry the same value
@@ -344,8 +327,9 @@ final class SmallFcLoptKernel {
         int cols = st.cols;
         int h1 = lay.layerOutputs(0);
         int w0 = lay.weightOffset(0);
-        int nch = fac ? CH_MATRIX : CH_VECTOR;
+        int nch = channels(lay, fac);
         float[] w1 = foldedFirstLayer(theta, lay, scale, fac);
+        boolean adam = lay.adamInputs();
         int ldT1 = cols + NB;
         float[] t0 = fac ? table(f.axis0Ch(), f.axis0Vals(), st.rows, theta, w0, h1, scale, false, 0) : null;
         float[] t1 = fac ? table(f.axis1Ch(), f.axis1Vals(), cols, theta, w0, h1, scale, true, ldT1) : null;
@@ -365,6 +349,9 @@ final class SmallFcLoptKernel {
                         matrixFeatures(st, p, g, f.f0(), f.f1(), f.rowFirst(), r, c, end, blk.in);
                     } else {
                         vectorFeatures(st, p, g, c, end, blk.in);
+                    }
+                    if (adam) {
+                        adamFeatures(st, r * cols + c, end - c, fac ? CH_MATRIX : CH_VECTOR, blk.in);
                     }
                     mlpAndUpdate(blk, lay, theta, w1, nch, biasRow, t1, ldT1, c, p, r * cols + c, end - c,
                             stepScale, expMult);
@@ -611,6 +598,23 @@ final class SmallFcLoptKernel {
                 FloatVector a1 = FloatVector.fromArray(S, f1[k], cc, mk);
                 (rowFirst ? gv.mul(a0).mul(a1) : gv.mul(a1).mul(a0)).intoArray(in, (10 + k) * NB + b);
                 (rowFirst ? mv.mul(a0).mul(a1) : mv.mul(a1).mul(a0)).intoArray(in, (13 + k) * NB + b);
+            }
+        }
+    }
+
+    /** The number of element-wise channels of the first layer for a matrix or a vector. */
+    static int channels(MetaParameters lay, boolean fac) {
+        return (fac ? CH_MATRIX : CH_VECTOR) + (lay.adamInputs() ? MetaParameters.ADAM_FEATURES : 0);
+    }
+
+    /** The un-normalised Adam inputs m_k/√(v + 1e-16) of {@code count} elements from {@code o}, as channels from {@code at}. */
+    private static void adamFeatures(TensorState st, int o0, int count, int at, float[] in) {
+        for (int q = 0; q < NV; q++) {
+            int o = o0 + q * L;
+            VectorMask<Float> mk = S.indexInRange(q * L, count);
+            FloatVector rs = rsqrt(FloatVector.fromArray(S, st.v, o, mk).add(ADAM_EPS));
+            for (int k = 0; k < 3; k++) {
+                FloatVector.fromArray(S, st.m[k], o, mk).mul(rs).intoArray(in, (at + k) * NB + q * L);
             }
         }
     }

@@ -25,6 +25,8 @@ public final class SmallFcLoptReference {
     public static final float FACTORED_RSQRT_EPS = 1e-8f;
     /** Added to the second moment in 1/√v (the m/√v and 1/√v features). */
     public static final float RMS_EPS = 1e-6f;
+    /** Added to the second moment in the un-normalised Adam inputs m_k/√(v + ε) (Adam's ε = 1e-8 on √v). */
+    public static final float ADAM_EPS = 1e-16f;
     /** Added to a feature's mean square before dividing the feature by its RMS over the tensor. */
     public static final double NORMALISE_EPS = 1e-5;
 
@@ -92,8 +94,13 @@ public final class SmallFcLoptReference {
             feat[5][i] = st.v[i];
             feat[9][i] = r;
         }
-        // 3. the signal-to-noise inputs (if the layout has them): the RMS of each m_k/√v channel before step 4
-        float[] snr = layout.snrInputs() ? snrFeatures(feat) : new float[0];
+        // 3. the Adam inputs (if the layout has them): m_k/√(v + 1e-16), which step 4 does not normalise
+        float[][] adam = new float[layout.adamInputs() ? MetaParameters.ADAM_FEATURES : 0][n];
+        for (int k = 0; k < adam.length; k++) {
+            for (int i = 0; i < n; i++) {
+                adam[k][i] = st.m[k][i] * rsqrt(st.v[i] + ADAM_EPS);
+            }
+        }
         // 4. each channel divided by its RMS over the tensor
         for (float[] ch : feat) {
             double sq = 0;
@@ -113,28 +120,13 @@ public final class SmallFcLoptReference {
                 in[c] = feat[c][i];
             }
             System.arraycopy(time, 0, in, MetaParameters.ACC_FEATURES, time.length);
-            System.arraycopy(snr, 0, in, MetaParameters.INPUTS, snr.length);
+            for (int k = 0; k < adam.length; k++) {
+                in[MetaParameters.INPUTS + k] = adam[k][i];
+            }
             float[] out = mlp(in, theta, layout);
             float step = stepScale * out[0] * (float) Math.exp(expMult * out[1]);
             p[i] -= step;
         }
-    }
-
-    /**
-     * The {@link MetaParameters#SNR_FEATURES} signal-to-noise inputs: for each momentum k, the RMS over the tensor of
-     * m_k/√(v + ε) (feature 6 + k) before normalisation. About 1 while every element's gradient keeps its sign, about
-     * √((1 − β_k)/(1 + β_k)) when the gradients are pure noise.
-     */
-    static float[] snrFeatures(float[][] feat) {
-        float[] snr = new float[MetaParameters.SNR_FEATURES];
-        for (int k = 0; k < snr.length; k++) {
-            double sq = 0;
-            for (float x : feat[6 + k]) {
-                sq += (double) x * x;
-            }
-            snr[k] = (float) Math.sqrt(sq / feat[6 + k].length);
-        }
-        return snr;
     }
 
     /** The per-parameter MLP: dense layers with ReLU between them, linear output [direction, magnitude]. */

@@ -76,9 +76,9 @@ class SmallFcLoptTest {
     @ParameterizedTest
     @CsvSource({"true, 0, 1.0, false", "false, 0, 1.0, false", "true, 1000, 1.0, false", "false, 7, 1.0, false",
         "true, 1000, 0.1, false", "true, 1000, 0.1, true", "false, 0, 1.0, true"})
-    void fusedKernelMatchesTheScalarReference(boolean mup, long timeReference, double decayTo, boolean snr) {
+    void fusedKernelMatchesTheScalarReference(boolean mup, long timeReference, double decayTo, boolean adam) {
         LoptConfig cfg = (mup ? LoptConfig.mulo() : LoptConfig.sp()).withTimeReference(timeReference)
-                .withDecayTo(decayTo).withSnrInputs(snr);
+                .withDecayTo(decayTo).withAdamInputs(adam);
         float[] theta = randomTheta(cfg, 11);
         List<ParamSpec> specs = new ArrayList<>();
         for (int i = 0; i < SHAPES.length; i++) {
@@ -206,7 +206,7 @@ class SmallFcLoptTest {
 
     @Test
     void fusedKernelIsBitIdenticalWithOneAndTwoThreads() {
-        LoptConfig cfg = LoptConfig.mulo().withSnrInputs(true); // the per-tensor sums feed the snr inputs too
+        LoptConfig cfg = LoptConfig.mulo().withAdamInputs(true);
         float[] theta = randomTheta(cfg, 3);
         List<ParamSpec> specs = List.of(spec("a", 300, 200), spec("b", 50000), spec("c", 3, 40000), spec("d", 200, 300));
         Optimizer one = new SmallFcLopt(cfg, theta, SmallFcLopt.Implementation.FUSED, Parallel.serial()).create(specs);
@@ -370,49 +370,50 @@ class SmallFcLoptTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"REFERENCE", "FUSED"})
-    void snrInputsAreTheRmsOfEachMomentumOverRootVBeforeNormalisation(SmallFcLopt.Implementation impl) {
-        LoptConfig cfg = LoptConfig.mulo().withSnrInputs(true);
+    void adamInputsAreEachMomentumOverRootVWithoutNormalisation(SmallFcLopt.Implementation impl) {
+        LoptConfig cfg = LoptConfig.mulo().withAdamInputs(true);
         assertEquals(42, MetaParameters.of(cfg).layerInputs(0));
         assertEquals(2409 + 3 * 32, cfg.thetaSize());
-        ParamSpec s = ParamSpec.mup("w", new int[] {7, 9}, Role.HIDDEN, 7, 1.0); // s_W = 1/7
-        Rng rng = new Rng(21);
-        float[][] grads = new float[3][63];
-        for (float[] g : grads) {
-            for (int i = 0; i < g.length; i++) {
-                g[i] = (float) (0.3 * rng.nextGaussian() + (i % 3 == 0 ? 0.2 : 0));
-            }
-        }
-        // by hand, in double: m_k and v after three steps from zero, then RMS over the tensor of m_k/√(v + 1e-6)
-        double[] bm = {0.9f, 0.99f, 0.999f};
-        double bv = 0.999f;
-        double[][] m = new double[3][63];
-        double[] v = new double[63];
-        for (float[] g : grads) {
-            for (int i = 0; i < 63; i++) {
-                v[i] = bv * v[i] + (1 - bv) * g[i] * g[i];
-                for (int k = 0; k < 3; k++) {
-                    m[k][i] = bm[k] * m[k][i] + (1 - bm[k]) * g[i];
+        for (int[] shape : new int[][] {{7, 9}, {29}}) { // a matrix and a vector: their channels differ in the kernel
+            int n = shape.length == 2 ? shape[0] * shape[1] : shape[0];
+            ParamSpec s = shape.length == 2 ? ParamSpec.mup("w", shape, Role.HIDDEN, 7, 1.0) // s_W = 1/7
+                    : ParamSpec.mup("b", shape, Role.BIAS, 1, 1.0);
+            double sw = shape.length == 2 ? 1.0 / 7 : 1.0;
+            Rng rng = new Rng(21);
+            float[][] grads = new float[3][n];
+            for (float[] g : grads) {
+                for (int i = 0; i < n; i++) {
+                    // gradients of very different sizes: the inputs must not depend on the scale (no 1e-6 floor)
+                    g[i] = (float) ((0.3 * rng.nextGaussian() + (i % 3 == 0 ? 0.2 : 0)) * Math.pow(10, -(i % 5)));
                 }
             }
-        }
-        for (int k = 0; k < 3; k++) {
-            double sq = 0;
-            for (int i = 0; i < 63; i++) {
-                double f = m[k][i] / Math.sqrt(v[i] + 1e-6);
-                sq += f * f;
+            // by hand, in double: m_k and v after three steps from zero, then m_k/√(v + 1e-16) per element
+            double[] bm = {0.9f, 0.99f, 0.999f};
+            double bv = 0.999f;
+            double[][] m = new double[3][n];
+            double[] v = new double[n];
+            for (float[] g : grads) {
+                for (int i = 0; i < n; i++) {
+                    v[i] = bv * v[i] + (1 - bv) * g[i] * g[i];
+                    for (int k = 0; k < 3; k++) {
+                        m[k][i] = bm[k] * m[k][i] + (1 - bm[k]) * g[i];
+                    }
+                }
             }
-            double snr = Math.sqrt(sq / 63);
-            // reads only input 39 + k: every element steps by λ1 · s_W · snr_k at the third step
-            float[] theta = channelPicker(cfg, MetaParameters.INPUTS + k);
-            Optimizer opt = new SmallFcLopt(cfg, theta, impl, TWO).create(List.of(s));
-            Parameter p = new Parameter(s, new float[63]);
-            opt.step(List.of(p), List.of(grads[0]));
-            opt.step(List.of(p), List.of(grads[1]));
-            float[] before = p.values().clone();
-            opt.step(List.of(p), List.of(grads[2]));
-            for (int i = 0; i < 63; i++) {
-                double step = before[i] - p.values()[i];
-                assertEquals(0.01 / 7 * snr, step, 1e-5 * step, "snr input " + k + " element " + i);
+            for (int k = 0; k < 3; k++) {
+                // reads only input 39 + k: every element steps by λ1 · s_W · max(m_k/√v, 0) at the third step
+                float[] theta = channelPicker(cfg, MetaParameters.INPUTS + k);
+                Optimizer opt = new SmallFcLopt(cfg, theta, impl, TWO).create(List.of(s));
+                Parameter p = new Parameter(s, new float[n]);
+                opt.step(List.of(p), List.of(grads[0]));
+                opt.step(List.of(p), List.of(grads[1]));
+                float[] before = p.values().clone();
+                opt.step(List.of(p), List.of(grads[2]));
+                for (int i = 0; i < n; i++) {
+                    double expected = 0.01 * sw * Math.max(0, m[k][i] / Math.sqrt(v[i] + 1e-16));
+                    double step = before[i] - p.values()[i];
+                    assertEquals(expected, step, 1e-5 * expected + 1e-12, "adam input " + k + " element " + i);
+                }
             }
         }
         // without the inputs, a θ that reads row 39 + k does not exist: the layout stops at 39
