@@ -21,12 +21,15 @@ import picocli.CommandLine.Option;
 
 /** {@code lopt train}: trains one task with one optimizer and reports its loss. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train one MLP task with one optimizer; write the loss curve as JSON lines.")
+        description = "Train one task (an MLP, a transformer language model or a ViT) with one optimizer; write the "
+                + "loss curve as JSON lines.")
 public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--task", defaultValue = "dataset=fashion-mnist,res=28,width=128,depth=3,param=mup,batch=128,seed=0",
             description = "Task spec: dataset=fashion-mnist|synthetic,res=8|14|28,width=W,depth=D,param=mup|sp,"
-                    + "batch=B,seed=S (missing keys take these defaults: ${DEFAULT-VALUE}).")
+                    + "batch=B,seed=S (missing keys take these defaults: ${DEFAULT-VALUE}); another family: "
+                    + "family=transformer (keys dataset=fortunes,ctx,heads,vocab) or family=vit (keys dataset,res,patch,"
+                    + "heads), missing keys from that family's defaults (docs/transformers.md).")
     String task;
 
     @Option(names = "--steps", defaultValue = "500", description = "Number of optimizer steps (default ${DEFAULT-VALUE}).")
@@ -77,8 +80,14 @@ public final class TrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "diverged at step %d (non-finite loss); curve in %s%n", r.stepsRun() - 1, out);
             return 3;
         }
-        System.out.printf(Locale.ROOT, "final train loss %.4f  accuracy %.2f%%%n", r.train().loss(), 100 * r.train().accuracy());
-        System.out.printf(Locale.ROOT, "final test  loss %.4f  accuracy %.2f%%%n", r.test().loss(), 100 * r.test().accuracy());
+        boolean lm = spec.family().equals(io.lopt.optimizees.tasks.TransformerFamily.NAME);
+        for (String split : new String[] {"train", "test"}) {
+            io.lopt.optimizees.tasks.Evaluation e = split.equals("train") ? r.train() : r.test();
+            String extra = lm ? String.format(Locale.ROOT, "  %.3f bits/char  perplexity %.2f  next-byte accuracy %.2f%%",
+                    e.loss() / Math.log(2), Math.exp(e.loss()), 100 * e.accuracy())
+                    : String.format(Locale.ROOT, "  accuracy %.2f%%", 100 * e.accuracy());
+            System.out.printf(Locale.ROOT, "final %-5s loss %.4f%s%n", split, e.loss(), extra);
+        }
         System.out.printf(Locale.ROOT, "%.2f ms/step; loss curve: %s%n", 1e3 * r.secondsPerStep(), out);
         return 0;
     }

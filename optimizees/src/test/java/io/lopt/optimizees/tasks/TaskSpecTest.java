@@ -66,7 +66,7 @@ class TaskSpecTest {
         assertEquals("dataset=fashion-mnist,res=8,width=64,depth=3,param=mup,batch=128,seed=0",
                 TaskSpec.parse("res=8,width=64").toString());
         assertEquals(TaskSpec.parse("res=8"), TaskSpec.parse("family=mlp,res=8"));
-        assertMessage("unknown task family 'cnn' (known: mlp, quadratic)", () -> TaskSpec.parse("family=cnn"));
+        assertMessage("unknown task family 'cnn' (known: mlp, quadratic, transformer, vit)", () -> TaskSpec.parse("family=cnn"));
         assertMessage("unknown task spec key 'res' (known: family, dim, noise, width", () -> TaskSpec.parse(
                 "family=quadratic,res=8"));
         assertMessage("quadratic dim must be at least 1", () -> TaskSpec.parse("family=quadratic,dim=0"));
