@@ -70,6 +70,33 @@ class EvaluationEndToEndTest {
     }
 
     @Test
+    void aSuiteOfAnotherTaskFamilyRunsThroughTheSameRunnerAndReport() throws Exception {
+        SuiteConfig s = suite("""
+                name: tiny-vit
+                description: a tiny ViT suite on the synthetic family
+                axis: width
+                base: {family: vit, options: {dataset: synthetic, res: 4, patch: 2, heads: 2}, width: 8, depth: 1, batch: 16}
+                steps: 20
+                seeds: [0, 1]
+                tasks:
+                  - {width: 8}
+                  - {width: 16}
+                baselines: [adamw]
+                tuning: {steps: 20, seeds: [0], lr_min: 1.0e-3, lr_max: 1.0e-2, lr_count: 2, weight_decay: 1.0e-4}
+                divergence_factor: 2.0
+                ranks_at: [1.0]
+                """);
+        SuiteRunner.Outcome o = SuiteRunner.run(s, List.of(learned(true, 0f)), dir.resolve("vit"), dir.resolve("cache"),
+                null, Parallel.of(2), new SuiteRunner.Listener() { });
+        assertEquals(8, o.runs().size(), "2 widths × 2 optimizers × 2 seeds");
+        assertTrue(o.runs().stream().allMatch(r -> r.spec().startsWith("family=vit,") && Double.isFinite(r.finalLoss())),
+                o.runs().toString());
+        assertTrue(o.runs().stream().anyMatch(r -> r.task().startsWith("vit-synth4p2-w16-d1-h2")), "task labels");
+        new Report(new Analysis(o)).write(dir.resolve("vit"));
+        assertTrue(Files.readString(dir.resolve("vit").resolve(Report.MARKDOWN)).contains("vit-synth4p2-w16"));
+    }
+
+    @Test
     void tinySuiteEndToEndWithReportsAndResume() throws Exception {
         SuiteConfig s = suite(TINY);
         Path out = dir.resolve("eval");

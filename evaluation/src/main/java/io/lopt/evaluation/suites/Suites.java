@@ -12,7 +12,7 @@ import java.util.List;
 
 /** The built-in evaluation suites (YAML resources next to this class) and user suite files. */
 public final class Suites {
-    public static final List<String> NAMES = List.of("width", "depth", "horizon", "shift", "quick");
+    public static final List<String> NAMES = List.of("width", "depth", "horizon", "shift", "quick", "transformer", "vit");
     static final ObjectMapper YAML = io.lopt.metatrain.config.StrictYaml.mapper();
 
     private Suites() {
