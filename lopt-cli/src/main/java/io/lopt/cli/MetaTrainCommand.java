@@ -34,7 +34,8 @@ public final class MetaTrainCommand implements Callable<Integer> {
     Target target;
 
     @Option(names = "--config", paramLabel = "C", defaultValue = "quick",
-            description = "A preset (quick, quick-sp, mulo-s, mulo-m, lo-s, lo-m, velo-s, mu-velo-s) or a YAML/JSON file "
+            description = "A preset (quick, quick-sp, quick-mixed, mulo-s, mulo-m, lo-s, lo-m, velo-s, mu-velo-s) or a "
+                    + "YAML/JSON file "
                     + "(default ${DEFAULT-VALUE}).")
     String config;
 

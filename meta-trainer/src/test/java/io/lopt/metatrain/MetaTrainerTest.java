@@ -61,6 +61,39 @@ class MetaTrainerTest {
     }
 
     @Test
+    void oneEstimatorPerTaskFamilyMetaTrainsAndResumesExactly() throws Exception {
+        String yaml = """
+                name: mixed
+                seed: 5
+                outer_steps: 4
+                optimizer: {kind: small_fc_lopt, hidden_sizes: [8, 8], step_mult: 0.01, exp_mult: 0.001, mup: true,
+                            time_reference: 1000, decay_to: 0.1}
+                pes: {pairs: 2, sigma: 0.01, truncation: 4, min_horizon: 8, max_horizon: 16}
+                tasks:
+                  - {datasets: [synthetic], resolutions: [4], widths: [8], depths: [1], param: mup, batch: 16}
+                  - {family: vit, options: {dataset: [synthetic], res: [4], patch: [2], heads: [2]}, widths: [8],
+                     depths: [1], param: mup, batch: 8}
+                outer: {lr: 0.003, final_lr: 0.001, warmup: 1, cosine_steps: 3, beta1: 0.9, beta2: 0.999,
+                        eps: 1.0e-8, weight_decay: 1.0e-4, clip_norm: 1.0}
+                checkpoint_every: 2
+                keep_states: 2
+                """;
+        MetaTrainConfig c = Presets.fromTree(new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(yaml), "mixed");
+        assertEquals("vit", c.tasks().get(1).distribution().family());
+        MetaTrainingRun full = MetaTrainingRun.create(dir.resolve("m1"), c, false, null, Parallel.of(2));
+        assertTrue(full.run(new MetaTrainingRun.Listener() { }, () -> false));
+        MetaTrainingRun part = MetaTrainingRun.create(dir.resolve("m2"), c, false, null, Parallel.of(2));
+        int[] calls = {0};
+        assertFalse(part.run(new MetaTrainingRun.Listener() { }, () -> calls[0]++ >= 2));
+        MetaTrainingRun resumed = MetaTrainingRun.resume(dir.resolve("m2"), null, Parallel.serial(), msg -> { });
+        assertTrue(resumed.run(new MetaTrainingRun.Listener() { }, () -> false));
+        assertArrayEquals(full.trainer().theta(), resumed.trainer().theta(), "the ViT episodes resume exactly too");
+        assertFalse(java.util.Arrays.equals(full.trainer().theta(), c.optimizer().learnedOptimizer().initialTheta(
+                c.seed())), "θ moved");
+    }
+
+    @Test
     void resumeIsBitExact() throws Exception {
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");

@@ -20,7 +20,8 @@ import java.util.Map;
  */
 public final class Presets {
     /** The presets, in the order the README lists them. */
-    public static final List<String> NAMES = List.of("quick", "quick-sp", "mulo-s", "mulo-m", "lo-s", "lo-m", "velo-s", "mu-velo-s");
+    public static final List<String> NAMES = List.of("quick", "quick-sp", "quick-mixed", "mulo-s", "mulo-m", "lo-s", "lo-m",
+            "velo-s", "mu-velo-s");
     static final ObjectMapper YAML = StrictYaml.mapper()
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
 
