@@ -36,6 +36,7 @@ public final class Ratios {
     /** Ours, then the peer measured in the same run, in the same benchmark class with the same parameters. */
     static final String[][] PAIRS = {
         {"MlpBenchmark.lopt", "MlpBenchmark.djl", "lopt vs DJL PyTorch autograd"},
+        {"TransformerBenchmark.lopt", "TransformerBenchmark.djl", "transformer LM: lopt vs DJL PyTorch autograd"},
         {"LoStepBenchmark.loFused", "LoStepBenchmark.loDjlOpByOp", "fused small_fc_lopt step vs DJL op by op"},
         {"LoStepBenchmark.veloFused", "LoStepBenchmark.loFused", "VeLO step vs small_fc_lopt step"},
     };
