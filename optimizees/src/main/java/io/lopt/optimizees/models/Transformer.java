@@ -22,9 +22,10 @@ import java.util.List;
  * hidden matrices with s_W = 1/fan_in; embeddings, biases and LayerNorm gains and offsets keep s_W = 1 and no width
  * scaling. SP: q·k/√d_head, every matrix ~ truncated normal(1/√fan_in), biases 0, no multipliers, s_W = 1.
  *
- * <p>The linear layers run on {@link io.lopt.optimizees.kernels.Gemm} (through {@link MatMul}); attention, LayerNorm
- * and the GELU are loops over rows, each row computed by one task in a fixed order, so results do not depend on the
- * thread count. {@link TransformerReference} is the double-precision twin.
+ * <p>The linear layers run on {@link io.lopt.optimizees.kernels.Gemm} (through {@link MatMul}), the attention of each
+ * (sequence, head) on {@link AttentionKernel} (scalar definition: {@link Attention}), the GELU on {@link GeluKernel};
+ * LayerNorm is a loop over rows. Each row and each (sequence, head) is computed by one task in a fixed order, so
+ * results do not depend on the thread count. {@link TransformerReference} is the double-precision twin.
  */
 public final class Transformer {
     static final double LN_EPS = 1e-5;
@@ -427,41 +428,11 @@ public final class Transformer {
         int dh = d / heads;
         float alpha = (float) attentionScale();
         par.forEach(nb * heads, bh -> {
-            int b = bh / heads;
-            int hh = bh % heads;
             float[] row = new float[t];
-            for (int i = 0; i < t; i++) {
-                int qi = (b * t + i) * d + hh * dh;
-                int last = causal ? i : t - 1;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j <= last; j++) {
-                    int kj = (b * t + j) * d + hh * dh;
-                    float s = 0;
-                    for (int c = 0; c < dh; c++) {
-                        s += q[qi + c] * k[kj + c];
-                    }
-                    s *= alpha;
-                    row[j] = s;
-                    max = Math.max(max, s);
-                }
-                float z = 0;
-                for (int j = 0; j <= last; j++) {
-                    row[j] = (float) Math.exp(row[j] - max);
-                    z += row[j];
-                }
-                int po = (bh * t + i) * t;
-                float inv = 1f / z;
-                for (int j = 0; j < t; j++) {
-                    p[po + j] = j <= last ? row[j] * inv : 0f;
-                }
-                java.util.Arrays.fill(o, qi, qi + dh, 0f);
-                for (int j = 0; j <= last; j++) {
-                    float pj = p[po + j];
-                    int vj = (b * t + j) * d + hh * dh;
-                    for (int c = 0; c < dh; c++) {
-                        o[qi + c] += pj * v[vj + c];
-                    }
-                }
+            if (io.lopt.kernels.VectorSupport.AVAILABLE) {
+                AttentionKernel.forward(q, k, v, p, o, bh / heads, bh % heads, bh, t, d, dh, causal, alpha, row);
+            } else {
+                Attention.forward(q, k, v, p, o, bh / heads, bh % heads, bh, t, d, dh, causal, alpha, row);
             }
         });
     }
@@ -474,38 +445,13 @@ public final class Transformer {
         int dh = d / heads;
         float alpha = (float) attentionScale();
         par.forEach(nb * heads, bh -> {
-            int b = bh / heads;
-            int hh = bh % heads;
             float[] dp = new float[t];
-            for (int i = 0; i < t; i++) {
-                java.util.Arrays.fill(dq, (b * t + i) * d + hh * dh, (b * t + i) * d + hh * dh + dh, 0f);
-                java.util.Arrays.fill(dk, (b * t + i) * d + hh * dh, (b * t + i) * d + hh * dh + dh, 0f);
-                java.util.Arrays.fill(dv, (b * t + i) * d + hh * dh, (b * t + i) * d + hh * dh + dh, 0f);
-            }
-            for (int i = 0; i < t; i++) {
-                int qi = (b * t + i) * d + hh * dh;
-                int last = causal ? i : t - 1;
-                int po = (bh * t + i) * t;
-                float dot = 0;
-                for (int j = 0; j <= last; j++) {
-                    int vj = (b * t + j) * d + hh * dh;
-                    float s = 0;
-                    float pj = p[po + j];
-                    for (int c = 0; c < dh; c++) {
-                        s += dout[qi + c] * v[vj + c];
-                        dv[vj + c] += pj * dout[qi + c];
-                    }
-                    dp[j] = s;
-                    dot += s * pj;
-                }
-                for (int j = 0; j <= last; j++) {
-                    float ds = p[po + j] * (dp[j] - dot) * alpha;
-                    int kj = (b * t + j) * d + hh * dh;
-                    for (int c = 0; c < dh; c++) {
-                        dq[qi + c] += ds * k[kj + c];
-                        dk[kj + c] += ds * q[qi + c];
-                    }
-                }
+            if (io.lopt.kernels.VectorSupport.AVAILABLE) {
+                AttentionKernel.backward(q, k, v, p, dout, dq, dk, dv, bh / heads, bh % heads, bh, t, d, dh, causal,
+                        alpha, dp);
+            } else {
+                Attention.backward(q, k, v, p, dout, dq, dk, dv, bh / heads, bh % heads, bh, t, d, dh, causal, alpha,
+                        dp);
             }
         });
     }
