@@ -12,7 +12,6 @@ import io.lopt.optim.lo.LoptConfig;
 import io.lopt.optimizees.tasks.Task;
 import io.lopt.optimizees.tasks.TaskDistribution;
 import io.lopt.optimizees.tasks.TaskSpec;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,8 +27,8 @@ public final class DjlTaskProblem extends TaskProblem {
     private final Device device;
 
     public DjlTaskProblem(TaskDistribution distribution, LearnedOptimizer optimizer, MetaTrainConfig.PesSpec pes,
-            Path dataDir, Device device) {
-        super(distribution, optimizer, pes, dataDir);
+            io.lopt.optimizees.tasks.TaskData data, Device device) {
+        super(distribution, optimizer, pes, data);
         this.device = device;
     }
 

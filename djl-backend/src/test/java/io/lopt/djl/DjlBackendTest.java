@@ -230,8 +230,8 @@ class DjlBackendTest {
         TaskDistribution dist = TaskDistribution.mlp(List.of("synthetic"), List.of(4), List.of(16), List.of(2),
                 Parametrization.parse(param), 32);
         MetaTrainConfig.PesSpec pes = new MetaTrainConfig.PesSpec(2, 0.01, 10, 20, 40);
-        TaskProblem cpu = new TaskProblem(dist, cfg, pes, null);
-        DjlTaskProblem djl = new DjlTaskProblem(dist, cfg, pes, null, CPU);
+        TaskProblem cpu = new TaskProblem(dist, cfg, pes, new io.lopt.optimizees.tasks.TaskData(null));
+        DjlTaskProblem djl = new DjlTaskProblem(dist, cfg, pes, new io.lopt.optimizees.tasks.TaskData(null), CPU);
         List<TaskProblem.Episode> eps = new ArrayList<>();
         List<TaskProblem.Member> mc = new ArrayList<>();
         List<TaskProblem.Member> md = new ArrayList<>();

@@ -22,6 +22,7 @@ import io.lopt.kernels.Parallel;
 import io.lopt.optim.lo.LoptConfig;
 import io.lopt.optim.lo.MetaParameters;
 import io.lopt.optim.lo.SmallFcLopt;
+import io.lopt.optimizees.tasks.TaskData;
 import io.lopt.pretrained.Pretrained;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -210,11 +211,11 @@ class EvaluationEndToEndTest {
                 java.util.Arrays.copyOf(run.losses(), 30)), "not over the tuning's 30");
 
         Tuner.Result cosine = o.tuning().get(0);
-        Tuner.Result constant = Tuner.tune("adamw", s.withBaselineSchedule(BaselineSchedule.CONSTANT), cache, null,
+        Tuner.Result constant = Tuner.tune("adamw", s.withBaselineSchedule(BaselineSchedule.CONSTANT), cache, new TaskData(null),
                 Parallel.of(2));
         assertFalse(constant.fromCache(), "a tuning with another schedule is not reused");
         assertFalse(constant.cacheFile().equals(cosine.cacheFile()));
-        assertTrue(Tuner.tune("adamw", s, cache, null, Parallel.of(2)).fromCache());
+        assertTrue(Tuner.tune("adamw", s, cache, new TaskData(null), Parallel.of(2)).fromCache());
     }
 
     @Test

@@ -83,7 +83,7 @@ public final class TrainCommand implements Callable<Integer> {
         boolean lm = spec.family().equals(io.lopt.optimizees.tasks.TransformerFamily.NAME);
         for (String split : new String[] {"train", "test"}) {
             io.lopt.optimizees.tasks.Evaluation e = split.equals("train") ? r.train() : r.test();
-            String extra = lm ? String.format(Locale.ROOT, "  %.3f bits/char  perplexity %.2f  next-byte accuracy %.2f%%",
+            String extra = lm ? String.format(Locale.ROOT, "  %.3f bits/byte  perplexity %.2f  next-byte accuracy %.2f%%",
                     e.loss() / Math.log(2), Math.exp(e.loss()), 100 * e.accuracy())
                     : String.format(Locale.ROOT, "  accuracy %.2f%%", 100 * e.accuracy());
             System.out.printf(Locale.ROOT, "final %-5s loss %.4f%s%n", split, e.loss(), extra);

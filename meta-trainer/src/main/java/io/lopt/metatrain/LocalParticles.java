@@ -22,8 +22,9 @@ public final class LocalParticles implements ParticleBackend {
     public LocalParticles(MetaTrainConfig config, Path dataDir, Parallel parallel, MetaTrainer.ProblemFactory factory) {
         this.parallel = parallel;
         LearnedOptimizer learned = config.optimizer().learnedOptimizer();
+        io.lopt.optimizees.tasks.TaskData data = new io.lopt.optimizees.tasks.TaskData(dataDir); // one per run
         for (int i = 0; i < config.tasks().size(); i++) {
-            TaskProblem p = factory.create(config.tasks().get(i).distribution(), learned, config.pes(), dataDir);
+            TaskProblem p = factory.create(config.tasks().get(i).distribution(), learned, config.pes(), data);
             problems.add(p);
             estimators.add(new PesEstimator<>(p, config.pes(), i, config.seed(), learned.thetaSize()));
         }

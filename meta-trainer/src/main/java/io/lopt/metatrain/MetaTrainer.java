@@ -53,8 +53,9 @@ public final class MetaTrainer implements AutoCloseable {
     /** How the inner problem of one task family is built: on the CPU by default, or by a device backend. */
     @FunctionalInterface
     public interface ProblemFactory {
+        /** @param data the run's datasets, shared by every problem of the run (each dataset is read once) */
         TaskProblem create(io.lopt.optimizees.tasks.TaskDistribution distribution, LearnedOptimizer optimizer,
-                MetaTrainConfig.PesSpec pes, Path dataDir);
+                MetaTrainConfig.PesSpec pes, io.lopt.optimizees.tasks.TaskData data);
     }
 
     public MetaTrainer(MetaTrainConfig config, Path dataDir, Parallel parallel) {

@@ -139,7 +139,7 @@ public final class SparkParticles implements ParticleBackend {
         TaskProblem p = problems != null ? problems.get(e) : null;
         if (p == null) {
             p = new TaskProblem(config.tasks().get(e).distribution(), config.optimizer().learnedOptimizer(),
-                    config.pes(), null);
+                    config.pes(), new io.lopt.optimizees.tasks.TaskData(null));
         }
         return new PesEstimator<>(p, config.pes(), e, config.seed(), config.optimizer().learnedOptimizer().thetaSize());
     }
@@ -260,7 +260,8 @@ public final class SparkParticles implements ParticleBackend {
                 throw new IllegalStateException("cannot read the driver's configuration: " + e.getMessage(), e);
             }
             LearnedOptimizer learned = config.optimizer().learnedOptimizer();
-            Path data = dataDir == null ? null : Path.of(dataDir);
+            io.lopt.optimizees.tasks.TaskData data = new io.lopt.optimizees.tasks.TaskData(
+                    dataDir == null ? null : Path.of(dataDir)); // this executor's datasets, read once
             for (MetaTrainConfig.TaskGroup t : config.tasks()) {
                 problems.add(new TaskProblem(t.distribution(), learned, config.pes(), data));
             }

@@ -104,12 +104,13 @@ public final class SuiteRunner {
         }
         ObjectNode evaluation = describe(suite, opts);
         prepare(out, evaluation);
+        TaskData data = new TaskData(dataDir); // each dataset loaded once for the whole suite, tuning included
         List<Tuner.Result> tuning = new ArrayList<>();
         for (String b : suite.baselines()) {
             listener.onMessage("tuning " + b + " (" + suite.schedule().key() + ") on "
                     + suite.base().spec(EvalOptimizer.baseline(b, 1, 0, suite.schedule()).param(), 0).label()
                     + " over " + suite.tuning().lrCount() + " learning rates...");
-            Tuner.Result r = Tuner.tune(b, suite, tuningCache, dataDir, par);
+            Tuner.Result r = Tuner.tune(b, suite, tuningCache, data, par);
             listener.onMessage(String.format(Locale.ROOT, "  %s: best lr %.3g%s%s", b, r.bestLr(),
                     r.fromCache() ? " (cached in " + r.cacheFile() + ")" : "",
                     r.atEdge() ? " — at the edge of the grid (widen lr_min / lr_max)" : ""));
@@ -132,7 +133,6 @@ public final class SuiteRunner {
                 + par.threads() + " threads");
         todo.sort((a, b) -> Double.compare(b.cost, a.cost)); // longest first: better load balance
         AtomicInteger done = new AtomicInteger(plan.size() - todo.size());
-        TaskData data = new TaskData(dataDir); // each dataset loaded once for the whole suite
         if (backend != null) {
             todo = runOnBackend(todo, suite, data, backend, done, plan.size(), listener);
         }

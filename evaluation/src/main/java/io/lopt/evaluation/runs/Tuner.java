@@ -39,7 +39,7 @@ public final class Tuner {
     private Tuner() {
     }
 
-    public static Result tune(String baseline, SuiteConfig suite, Path cacheDir, Path dataDir, Parallel par) {
+    public static Result tune(String baseline, SuiteConfig suite, Path cacheDir, TaskData data, Parallel par) {
         SuiteConfig.Tuning t = suite.tuning();
         EvalOptimizer probe = EvalOptimizer.baseline(baseline, 1e-3, t.weightDecay(), suite.schedule());
         TaskSpec base = suite.base().spec(probe.param(), 0);
@@ -69,7 +69,6 @@ public final class Tuner {
         List<Double> lrs = t.grid();
         int runs = lrs.size() * t.seeds().size();
         double[] finals = new double[runs];
-        TaskData data = new TaskData(dataDir);
         par.forEach(runs, i -> {
             double lr = lrs.get(i / t.seeds().size());
             long seed = t.seeds().get(i % t.seeds().size());

@@ -98,6 +98,7 @@ public record SuiteConfig(String name, String description, String axis, BaseTask
     public record BaseTask(String family, String dataset, Integer res, Map<String, String> options, int width,
             int depth, int batch) {
         public BaseTask {
+            require(options == null || !options.containsValue(null), "base.options: every key needs a value");
             options = options == null ? null : Map.copyOf(options);
             new TaskSpec(family, merged(options, dataset, res, Map.of(), null, null), width, depth, Parametrization.MUP,
                     batch, 0); // validates
@@ -147,6 +148,7 @@ public record SuiteConfig(String name, String description, String axis, BaseTask
         public Variant {
             require(group == null || AXES.contains(group), "a task's group must be one of " + AXES + ", got '" + group
                     + "'");
+            require(options == null || !options.containsValue(null), "tasks[].options: every key needs a value");
             options = options == null ? null : Map.copyOf(options);
         }
 

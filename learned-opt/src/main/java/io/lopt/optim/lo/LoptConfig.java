@@ -71,7 +71,7 @@ public record LoptConfig(List<Integer> hiddenSizes, double stepMult, double expM
         return new LoptConfig(hiddenSizes, stepMult, expMult, mup, timeReference, f, adamInputs);
     }
 
-    /** This configuration with (or without) the three per-tensor signal-to-noise inputs. */
+    /** This configuration with (or without) the three per-element Adam inputs m_k/√(v + 1e-16), not normalised. */
     public LoptConfig withAdamInputs(boolean on) {
         return new LoptConfig(hiddenSizes, stepMult, expMult, mup, timeReference, decayTo, on);
     }

@@ -146,6 +146,9 @@ public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerS
                 Map<String, List<String>> options, List<Integer> w, List<Integer> dep, String param, int batch) {
             require(param != null, "tasks[].param must be given (mup or sp)");
             Map<String, List<String>> o = new java.util.LinkedHashMap<>(options == null ? Map.of() : options);
+            boolean mlp = family == null || family.equals(io.lopt.optimizees.tasks.TaskSpec.MLP);
+            require(!mlp || (d != null || o.containsKey("dataset")) && (r != null || o.containsKey("res")),
+                    "tasks[]: an MLP group lists its datasets and resolutions");
             if (d != null) {
                 require(!o.containsKey("dataset"), "tasks[]: give the datasets once (datasets or options.dataset)");
                 o.put("dataset", d);

@@ -18,7 +18,6 @@ import io.lopt.optimizees.tasks.TaskData;
 import io.lopt.optimizees.tasks.TaskDistribution;
 import io.lopt.optimizees.tasks.TaskSpec;
 import io.lopt.util.Rng;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,11 +36,12 @@ public class TaskProblem implements InnerProblem<TaskProblem.Episode, TaskProble
     private final AtomicLong fwdBwdNanos = new AtomicLong();
     private final AtomicLong optimizerNanos = new AtomicLong();
 
-    public TaskProblem(TaskDistribution distribution, LearnedOptimizer optimizer, PesSpec pes, Path dataDir) {
+    /** @param data the run's datasets (shared with the run's other problems) */
+    public TaskProblem(TaskDistribution distribution, LearnedOptimizer optimizer, PesSpec pes, TaskData data) {
         this.distribution = distribution;
         this.optimizer = optimizer;
         this.pes = pes;
-        this.data = new TaskData(dataDir); // this run's datasets, loaded once
+        this.data = data;
     }
 
     /** A task and horizon shared by an antithetic pair. */

@@ -104,7 +104,10 @@ public final class TextCorpus {
         return !files(dir).isEmpty();
     }
 
-    /** The corpus files of a folder: regular files (not links) other than the .dat indexes, in name order. */
+    /**
+     * The corpus files of a folder: regular files (not links) other than the .dat indexes and the .u8 aliases (links
+     * in the package, copies when the folder was copied without links), in name order.
+     */
     static List<Path> files(Path dir) {
         if (!Files.isDirectory(dir)) {
             return List.of();
@@ -112,6 +115,7 @@ public final class TextCorpus {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
                     .filter(p -> !p.getFileName().toString().endsWith(".dat"))
+                    .filter(p -> !p.getFileName().toString().endsWith(".u8")) // links to the same text, or copies
                     .filter(p -> !p.getFileName().toString().startsWith("."))
                     .sorted().toList();
         } catch (IOException e) {

@@ -7,9 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The attention of one (sequence, head) on the Vector API: the dot products and the p·v / ds·k / ds·q sums run along
- * d_head in vectors, the softmax's exponentials along the row ({@link VectorMath#exp}). {@link Transformer}'s scalar
- * loops are the definition it is tested against (through {@link TransformerReference}); it reads and writes the same
- * [rows × width] layouts, columns [h·d_head, (h+1)·d_head) of the rows of sequence b.
+ * d_head in vectors, the softmax's exponentials along the row ({@link VectorMath#exp}). {@link Attention}'s scalar
+ * loops are the definition it is tested against ({@code AttentionTest}); it reads and writes the same [rows × width]
+ * layouts, columns [h·d_head, (h+1)·d_head) of the rows of sequence b.
  */
 final class AttentionKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

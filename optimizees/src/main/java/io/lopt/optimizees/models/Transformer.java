@@ -242,7 +242,6 @@ public final class Transformer {
     /** Activations of up to {@code maxBatch} sequences, kept between the forward and the backward pass. */
     public final class Workspace {
         final int maxBatch;
-        final float[] x0;
         final float[][] xs; // residual stream entering each block, and after the last
         final float[][] xhat1;
         final float[][] rstd1;
@@ -273,10 +272,16 @@ public final class Transformer {
                 throw new IllegalArgumentException("workspace needs at least one sequence");
             }
             this.maxBatch = maxBatch;
+            long probabilities = (long) maxBatch * heads * seq * seq;
+            long nfLong = (long) maxBatch * seq * mlpWidth();
+            if (Math.max(probabilities, nfLong) > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("a transformer workspace of " + maxBatch + " sequences of " + seq
+                        + " tokens needs arrays of " + Math.max(probabilities, nfLong) + " floats, more than a Java array "
+                        + "holds: use a shorter context, fewer heads, a smaller batch or a narrower model");
+            }
             int n = maxBatch * seq;
             int nd = n * width;
-            int nf = n * mlpWidth();
-            x0 = new float[nd];
+            int nf = (int) nfLong;
             xs = new float[depth + 1][nd];
             xhat1 = new float[depth][nd];
             rstd1 = new float[depth][n];
@@ -296,7 +301,7 @@ public final class Transformer {
             rstdF = new float[n];
             af = new float[nd];
             int rows = tokens ? n : maxBatch;
-            feats = new float[rows * width];
+            feats = tokens ? null : new float[maxBatch * width]; // the ViT's pooled features
             logits = new float[rows * classes];
             bufN = new float[nd];
             bufN2 = new float[nd];
@@ -601,13 +606,12 @@ public final class Transformer {
             dlog[i] *= mult;
         }
         columnSums(dlog, rows, classes, grads.get(lay.readoutBias()));
-        float[] dfeats = tokens ? ws.bufN2 : ws.feats; // feats is no longer needed after its use below
+        float[] dfeats = ws.bufN2;
         if (tokens) {
             linearBack(feats, rows, d, w[lay.readout()], dlog, classes, grads.get(lay.readout()), null, dfeats, par);
         } else {
             float[] df = new float[rows * d];
             linearBack(feats, rows, d, w[lay.readout()], dlog, classes, grads.get(lay.readout()), null, df, par);
-            dfeats = ws.bufN2;
             float inv = 1f / t;
             for (int r = 0; r < n; r++) {
                 int fo = (r / t) * d;

@@ -54,8 +54,13 @@ public final class MlpFamily implements TaskFamily {
 
     @Override
     public void check(TaskSpec s) {
+        checkImages(name(), s);
+    }
+
+    /** The checks of the image keys {@code dataset} and {@code res}, for any family that has them. */
+    static void checkImages(String family, TaskSpec s) {
         String dataset = s.option("dataset");
-        int res = TaskSpec.parseIntOption(name(), "res", s.option("res"));
+        int res = TaskSpec.parseIntOption(family, "res", s.option("res"));
         switch (dataset) {
             case TaskSpec.FASHION_MNIST -> {
                 if (res != 8 && res != 14 && res != 28) {

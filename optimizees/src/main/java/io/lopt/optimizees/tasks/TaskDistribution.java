@@ -23,7 +23,12 @@ public record TaskDistribution(String family, Map<String, List<String>> options,
         Map<String, List<String>> given = new LinkedHashMap<>(options == null ? Map.of() : options);
         Map<String, List<String>> o = new LinkedHashMap<>();
         for (String k : f.optionKeys()) {
+            boolean present = given.containsKey(k);
             List<String> v = given.remove(k);
+            if (present && v == null) {
+                throw new IllegalArgumentException("task distribution: " + k + " has no values (leave it out for the "
+                        + "family's default)");
+            }
             o.put(k, v == null ? List.of(f.defaults().option(k)) : List.copyOf(nonEmpty(v, k)));
         }
         if (!given.isEmpty()) {

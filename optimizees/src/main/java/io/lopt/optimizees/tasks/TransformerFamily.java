@@ -12,7 +12,7 @@ import java.util.Map;
  * English text of {@link TextCorpus}, one byte per token: the paper's out-of-distribution test for learned optimizers
  * meta-trained on MLPs (docs/transformers.md). Options: {@code dataset} ({@code fortunes}), {@code ctx} (tokens per
  * sequence), {@code heads} and {@code vocab} (2 to 256 byte ids; the rarest bytes share the last one). The loss is
- * the mean next-token cross-entropy in nats; bits per character = loss / ln 2.
+ * the mean next-token cross-entropy in nats; bits per byte = loss / ln 2.
  */
 public final class TransformerFamily implements TaskFamily {
     public static final String NAME = "transformer";
@@ -21,8 +21,10 @@ public final class TransformerFamily implements TaskFamily {
     static final int EVAL_BATCH = 32;
     /** The most windows an evaluation reads (evenly spaced over the split). */
     static final int EVAL_WINDOWS = 1024;
-    private static final TaskSpec DEFAULTS = new TaskSpec(NAME,
-            options(FORTUNES, 64, 4, 96), 64, 2, Parametrization.MUP, 32, 0);
+    /** Built on first use, not in a static initialiser: a TaskSpec asks the registry, which loads the families. */
+    private static final class Defaults {
+        static final TaskSpec SPEC = new TaskSpec(NAME, options(FORTUNES, 64, 4, 96), 64, 2, Parametrization.MUP, 32, 0);
+    }
 
     static Map<String, String> options(String dataset, int ctx, int heads, int vocab) {
         Map<String, String> o = new LinkedHashMap<>();
@@ -51,7 +53,7 @@ public final class TransformerFamily implements TaskFamily {
 
     @Override
     public TaskSpec defaults() {
-        return DEFAULTS;
+        return Defaults.SPEC;
     }
 
     @Override
@@ -62,8 +64,8 @@ public final class TransformerFamily implements TaskFamily {
         int ctx = TaskSpec.parseIntOption(NAME, "ctx", s.option("ctx"));
         int heads = TaskSpec.parseIntOption(NAME, "heads", s.option("heads"));
         int vocab = TaskSpec.parseIntOption(NAME, "vocab", s.option("vocab"));
-        if (ctx < 2 || ctx > 4096) {
-            throw new IllegalArgumentException("transformer ctx must be in [2, 4096], got " + ctx);
+        if (ctx < 2 || ctx > 1024) {
+            throw new IllegalArgumentException("transformer ctx must be in [2, 1024], got " + ctx);
         }
         if (heads < 1 || s.width() % heads != 0) {
             throw new IllegalArgumentException("transformer width " + s.width() + " must be a positive multiple of its "

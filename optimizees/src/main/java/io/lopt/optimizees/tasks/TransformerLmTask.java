@@ -95,7 +95,10 @@ public final class TransformerLmTask implements Task {
         return evaluate(params, corpus.test(), TransformerFamily.EVAL_WINDOWS, (Workspace) ws, par);
     }
 
-    /** The first {@code n} windows of the training text (at most {@value TransformerFamily#EVAL_WINDOWS}). */
+    /**
+     * {@code n} windows (at most {@value TransformerFamily#EVAL_WINDOWS}) evenly spaced over the training text: for
+     * this task an example is a window of ctx tokens.
+     */
     @Override
     public Evaluation evaluateTrain(List<Parameter> params, int n, Task.Workspace ws, Parallel par) {
         return evaluate(params, corpus.train(), Math.min(n, TransformerFamily.EVAL_WINDOWS), (Workspace) ws, par);

@@ -15,8 +15,11 @@ import java.util.Map;
  */
 public final class VitFamily implements TaskFamily {
     public static final String NAME = "vit";
-    private static final TaskSpec DEFAULTS = new TaskSpec(NAME, options(TaskSpec.FASHION_MNIST, 28, 7, 4), 64, 2,
-            Parametrization.MUP, 128, 0);
+    /** Built on first use, not in a static initialiser: a TaskSpec asks the registry, which loads the families. */
+    private static final class Defaults {
+        static final TaskSpec SPEC = new TaskSpec(NAME, options(TaskSpec.FASHION_MNIST, 28, 7, 4), 64, 2,
+                Parametrization.MUP, 128, 0);
+    }
 
     static Map<String, String> options(String dataset, int res, int patch, int heads) {
         Map<String, String> o = new LinkedHashMap<>();
@@ -44,7 +47,7 @@ public final class VitFamily implements TaskFamily {
 
     @Override
     public TaskSpec defaults() {
-        return DEFAULTS;
+        return Defaults.SPEC;
     }
 
     @Override
@@ -54,7 +57,7 @@ public final class VitFamily implements TaskFamily {
 
     @Override
     public void check(TaskSpec s) {
-        new MlpFamily().check(s); // dataset and res as for the MLP
+        MlpFamily.checkImages(NAME, s); // dataset and res as for the MLP
         int res = s.resolution();
         int patch = TaskSpec.parseIntOption(NAME, "patch", s.option("patch"));
         int heads = TaskSpec.parseIntOption(NAME, "heads", s.option("heads"));

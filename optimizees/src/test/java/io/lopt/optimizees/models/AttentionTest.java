@@ -42,7 +42,10 @@ class AttentionTest {
         float[] dq = new float[q.length];
         float[] dk = new float[q.length];
         float[] dv = new float[q.length];
-        java.util.Arrays.fill(dq, 9f); // the kernels must overwrite their head's columns
+        java.util.Arrays.fill(dq, 9f); // the kernels must overwrite their head's columns, not add to them
+        java.util.Arrays.fill(dk, -7f);
+        java.util.Arrays.fill(dv, 5f);
+        java.util.Arrays.fill(o, 3f);
         for (int bh = 0; bh < nb * heads; bh++) {
             int b = bh / heads;
             int h = bh % heads;

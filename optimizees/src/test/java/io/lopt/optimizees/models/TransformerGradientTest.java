@@ -70,7 +70,12 @@ class TransformerGradientTest {
         }
         double refLoss = ref.lossAndGradient(ps, b, rg);
         List<float[]> g = m.newGradients();
-        double loss = m.lossAndGradient(ps, b, g, m.newWorkspace(3), Parallel.of(2));
+        Transformer.Workspace ws = m.newWorkspace(3);
+        for (float[] a : g) {
+            java.util.Arrays.fill(a, 123f); // gradients are overwritten, never added to
+        }
+        m.lossAndGradient(ps, batch(m, 3, 77), g, ws, Parallel.of(2)); // and a workspace is reused across batches
+        double loss = m.lossAndGradient(ps, b, g, ws, Parallel.of(2));
         assertEquals(refLoss, loss, 1e-5 * Math.abs(refLoss));
         for (int i = 0; i < ps.size(); i++) {
             double scale = 1e-12;
