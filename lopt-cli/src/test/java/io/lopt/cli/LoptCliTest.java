@@ -47,6 +47,22 @@ class LoptCliTest {
     }
 
     @Test
+    void trainRunsTheTransformerFamiliesLikeTheMlp() throws Exception {
+        Path curve = dir.resolve("vit.jsonl");
+        String[] r = run("train", "--task", "family=vit,dataset=synthetic,res=4,patch=2,heads=2,width=8,depth=1,batch=16",
+                "--optimizer", "muadam", "--lr", "3e-3", "--steps", "12", "--curve", curve.toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("task vit-synth4p2-w8-d1-h2-mup") && r[1].contains("final test  loss")
+                && r[1].contains("accuracy"), r[1]);
+        assertEquals(12, Files.readAllLines(curve).size());
+        // the language model needs its corpus: a missing one is one line that says how to install it
+        String[] lm = run("train", "--task", "family=transformer,width=8,heads=2,ctx=8,batch=2", "--optimizer", "adam",
+                "--lr", "1e-3", "--steps", "2", "--data-dir", dir.resolve("no-text").toString(), "--curve",
+                dir.resolve("lm.jsonl").toString());
+        assertTrue(!lm[0].equals("0") && lm[2].contains("apt-get install fortunes"), lm[1] + lm[2]);
+    }
+
+    @Test
     void trainWritesACurveAndReportsLoss() throws Exception {
         Path curve = dir.resolve("c.jsonl");
         String[] r = run("train", "--task", "dataset=synthetic,res=6,width=32,depth=2,batch=32", "--optimizer", "muadam",
