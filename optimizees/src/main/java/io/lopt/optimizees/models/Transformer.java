@@ -340,20 +340,10 @@ public final class Transformer {
             float[] dx, Parallel par) {
         MatMul.gemm(in, out, n, x, 1, in, dy, out, dw, out, false, par);
         if (db != null) {
-            columnSums(dy, n, out, db);
+            Mlp.columnSums(dy, n, out, db);
         }
         if (dx != null) {
             MatMul.gemmNT(n, in, out, dy, out, w, out, dx, in, par);
-        }
-    }
-
-    private static void columnSums(float[] m, int rows, int cols, float[] out) {
-        java.util.Arrays.fill(out, 0f);
-        for (int r = 0; r < rows; r++) {
-            int o = r * cols;
-            for (int c = 0; c < cols; c++) {
-                out[c] += m[o + c];
-            }
         }
     }
 
@@ -605,7 +595,7 @@ public final class Transformer {
         for (int i = 0; i < rows * classes; i++) {
             dlog[i] *= mult;
         }
-        columnSums(dlog, rows, classes, grads.get(lay.readoutBias()));
+        Mlp.columnSums(dlog, rows, classes, grads.get(lay.readoutBias()));
         float[] dfeats = ws.bufN2;
         if (tokens) {
             linearBack(feats, rows, d, w[lay.readout()], dlog, classes, grads.get(lay.readout()), null, dfeats, par);
