@@ -58,5 +58,23 @@ class VectorMathTest {
             t = n;
         }
         assertEquals(t[0], VectorMath.sum(FloatVector.fromArray(VectorMath.S, x, 0)));
+        assertEquals(t[0], VectorMath.sumReference(x, x.length));
+    }
+
+    @Test
+    void sumMatchesItsScalarDefinitionBitForBitOnceCompiled() {
+        // enough calls for the JIT to compile sum, so the intrinsified path is the one compared
+        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        float[] x = new float[VectorMath.S.length()];
+        for (int it = 0; it < 200_000; it++) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(-6, 7)));
+            }
+            float got = VectorMath.sum(FloatVector.fromArray(VectorMath.S, x, 0));
+            float want = VectorMath.sumReference(x, x.length);
+            if (Float.floatToRawIntBits(got) != Float.floatToRawIntBits(want)) {
+                assertEquals(want, got, "iteration " + it);
+            }
+        }
     }
 }
