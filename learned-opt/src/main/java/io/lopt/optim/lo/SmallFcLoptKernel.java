@@ -334,34 +334,107 @@ final class SmallFcLoptKernel {
         float[] t0 = fac ? table(f.axis0Ch(), f.axis0Vals(), st.rows, theta, w0, h1, scale, false, 0) : null;
         float[] t1 = fac ? table(f.axis1Ch(), f.axis1Vals(), cols, theta, w0, h1, scale, true, ldT1) : null;
         par.forEach(ch.count, i -> {
-            Block blk = new Block(lay, nch);
-            for (int r = ch.r0(i); r < ch.r1(i); r++) {
-                float[] biasRow = bias1;
-                if (t0 != null) {
-                    biasRow = new float[h1];
-                    for (int j = 0; j < h1; j++) {
-                        biasRow[j] = bias1[j] + t0[r * h1 + j];
+            Block blk = new Block(lay, nch, fac ? h1 : 0);
+            // the chunk's elements are contiguous (whole rows, or a piece of one row): blocks of NB elements run
+            // through them in memory order and may span rows, so a narrow matrix (the 10-column readout) fills every
+            // lane; every element's arithmetic is the same whichever block it falls in
+            int start = ch.r0(i) * cols + ch.c0(i);
+            int end = (ch.r1(i) - 1) * cols + ch.c1(i);
+            float[] biasRow = fac ? new float[h1] : bias1;
+            int biasRowOf = -1;
+            for (int o = start; o < end; o += NB) {
+                int n = Math.min(NB, end - o);
+                int r = o / cols;
+                int c = o - r * cols;
+                if (!fac) {
+                    vectorFeatures(st, p, g, o, o + n, blk.in);
+                } else if (c + n <= cols) { // one row: per-row values broadcast, per-column ones loaded
+                    if (biasRowOf != r) {
+                        for (int j = 0; j < h1; j++) {
+                            biasRow[j] = bias1[j] + t0[r * h1 + j];
+                        }
+                        biasRowOf = r;
                     }
+                    matrixFeatures(st, p, g, f.f0(), f.f1(), f.rowFirst(), r, c, c + n, blk.in);
+                } else { // the block spans rows: per-lane copies of the row and column values
+                    spanningRows(f, bias1, t0, t1, ldT1, h1, cols, o, n, blk);
+                    matrixFeaturesSpanning(st, p, g, f.rowFirst(), o, n, blk);
                 }
-                for (int c = ch.c0(i); c < ch.c1(i); c += NB) {
-                    int end = Math.min(ch.c1(i), c + NB);
-                    if (fac) {
-                        matrixFeatures(st, p, g, f.f0(), f.f1(), f.rowFirst(), r, c, end, blk.in);
-                    } else {
-                        vectorFeatures(st, p, g, c, end, blk.in);
-                    }
-                    if (adam) {
-                        adamFeatures(st, r * cols + c, end - c, fac ? CH_MATRIX : CH_VECTOR, blk.in);
-                    }
-                    mlpAndUpdate(blk, lay, theta, w1, nch, biasRow, t1, ldT1, c, p, r * cols + c, end - c,
-                            stepScale, expMult);
+                if (adam) {
+                    adamFeatures(st, o, n, fac ? CH_MATRIX : CH_VECTOR, blk.in);
                 }
+                boolean spanning = fac && c + n > cols;
+                mlpAndUpdate(blk, lay, theta, w1, nch, spanning ? null : biasRow, spanning ? blk.first : t1,
+                        spanning ? NB : ldT1, spanning ? 0 : c, p, o, n, stepScale, expMult);
             }
         });
     }
 
-    /** Per-row (transposed = false: [len][h1]) or per-column (transposed: [h1][ld]) first-layer contributions. */
-    private static float[] table(int[] chans, float[][] vals, int len, float[] theta, int w0, int h1, float[] scale,
+    /**
+     * For a block of {@code n} matrix elements from flat offset {@code o} that spans rows: the row and column factors
+     * of each lane ({@code blk.f0}, {@code blk.f1}) and the first layer's starting sums of each lane
+     * ({@code blk.first}[j][lane] = (bias1[j] + t0[row][j]) + t1[j][col], the same two roundings as the one-row path,
+     * which adds the per-column table to the per-row bias).
+     */
+    private static void spanningRows(Factored f, float[] bias1, float[] t0, float[] t1, int ldT1, int h1, int cols,
+            int o, int n, Block blk) {
+        for (int lane = 0; lane < NB; lane++) {
+            int e = o + Math.min(lane, n - 1); // tail lanes repeat the last element (masked out at the update)
+            int r = e / cols;
+            int c = e - r * cols;
+            for (int k = 0; k < 3; k++) {
+                blk.f0[k * NB + lane] = f.f0()[k][r];
+                blk.f1[k * NB + lane] = f.f1()[k][c];
+            }
+            for (int j = 0; j < h1; j++) {
+                float biasRow = bias1[j] + t0[r * h1 + j];
+                blk.first[j * NB + lane] = biasRow + t1[j * ldT1 + c];
+            }
+        }
+    }
+
+    /**
+     * Per-row (transposed = false: [len][h1]) or per-column (transposed: [h1][ld]) first-layer contributions:
+     * t[i][j] = Σ_q (θ[c_q][j] · scale[c_q]) · v_q[i], summed over the channels in order, each product rounded
+     * before it is added. Vectorised along the contiguous axis; {@link #tableReference} is the scalar definition.
+     */
+    static float[] table(int[] chans, float[][] vals, int len, float[] theta, int w0, int h1, float[] scale,
+            boolean transposed, int ld) {
+        float[] t = new float[transposed ? h1 * ld : len * h1];
+        float[] w = new float[h1];
+        for (int q = 0; q < chans.length; q++) {
+            int c = chans[q];
+            float[] v = vals[q];
+            for (int j = 0; j < h1; j++) {
+                w[j] = theta[w0 + c * h1 + j] * scale[c];
+            }
+            if (transposed) {
+                for (int j = 0; j < h1; j++) {
+                    float wj = w[j];
+                    int o = j * ld;
+                    for (int i = 0; i < len; i += L) {
+                        VectorMask<Float> mk = S.indexInRange(i, len);
+                        FloatVector.fromArray(S, v, i, mk).mul(wj).add(FloatVector.fromArray(S, t, o + i, mk))
+                                .intoArray(t, o + i, mk);
+                    }
+                }
+            } else {
+                for (int i = 0; i < len; i++) {
+                    float vi = v[i];
+                    int o = i * h1;
+                    for (int j = 0; j < h1; j += L) {
+                        VectorMask<Float> mk = S.indexInRange(j, h1);
+                        FloatVector.fromArray(S, w, j, mk).mul(vi).add(FloatVector.fromArray(S, t, o + j, mk))
+                                .intoArray(t, o + j, mk);
+                    }
+                }
+            }
+        }
+        return t;
+    }
+
+    /** The scalar definition of {@link #table}. */
+    static float[] tableReference(int[] chans, float[][] vals, int len, float[] theta, int w0, int h1, float[] scale,
             boolean transposed, int ld) {
         float[] t = new float[transposed ? h1 * ld : len * h1];
         for (int q = 0; q < chans.length; q++) {
@@ -564,9 +637,14 @@ final class SmallFcLoptKernel {
         final float[] in;
         final float[][] hidden;
         final float[] out = new float[2 * NB];
+        /** For blocks that span rows: per-lane row factors, column factors ([3][NB]) and first-layer sums ([h1][NB]). */
+        final float[] f0 = new float[3 * NB];
+        final float[] f1 = new float[3 * NB];
+        final float[] first;
 
-        Block(MetaParameters lay, int nch) {
+        Block(MetaParameters lay, int nch, int spanningOutputs) {
             in = new float[nch * NB];
+            first = new float[spanningOutputs * NB];
             hidden = new float[lay.layers() - 1][];
             for (int l = 0; l < hidden.length; l++) {
                 hidden[l] = new float[lay.layerOutputs(l) * NB];
@@ -596,6 +674,36 @@ final class SmallFcLoptKernel {
                 mv.mul(rs).intoArray(in, (6 + k) * NB + b);
                 float a0 = f0[k][r];
                 FloatVector a1 = FloatVector.fromArray(S, f1[k], cc, mk);
+                (rowFirst ? gv.mul(a0).mul(a1) : gv.mul(a1).mul(a0)).intoArray(in, (10 + k) * NB + b);
+                (rowFirst ? mv.mul(a0).mul(a1) : mv.mul(a1).mul(a0)).intoArray(in, (13 + k) * NB + b);
+            }
+        }
+    }
+
+    /**
+     * {@link #matrixFeatures} for a block of {@code n} elements from flat offset {@code o} that spans rows, with the
+     * factors of each lane from {@code blk.f0}/{@code blk.f1}: the same products in the same order, lane by lane.
+     */
+    private static void matrixFeaturesSpanning(TensorState st, float[] p, float[] g, boolean rowFirst, int o0, int n,
+            Block blk) {
+        float[] in = blk.in;
+        for (int q = 0; q < NV; q++) {
+            int b = q * L;
+            VectorMask<Float> mk = S.indexInRange(b, n);
+            int o = o0 + b;
+            FloatVector gv = sanitize(FloatVector.fromArray(S, g, o, mk));
+            FloatVector vv = FloatVector.fromArray(S, st.v, o, mk);
+            FloatVector rs = rsqrt(vv.add(RMS_EPS));
+            gv.intoArray(in, b);
+            FloatVector.fromArray(S, p, o, mk).intoArray(in, NB + b);
+            vv.intoArray(in, 5 * NB + b);
+            rs.intoArray(in, 9 * NB + b);
+            for (int k = 0; k < 3; k++) {
+                FloatVector mv = FloatVector.fromArray(S, st.m[k], o, mk);
+                mv.intoArray(in, (2 + k) * NB + b);
+                mv.mul(rs).intoArray(in, (6 + k) * NB + b);
+                FloatVector a0 = FloatVector.fromArray(S, blk.f0, k * NB + b);
+                FloatVector a1 = FloatVector.fromArray(S, blk.f1, k * NB + b);
                 (rowFirst ? gv.mul(a0).mul(a1) : gv.mul(a1).mul(a0)).intoArray(in, (10 + k) * NB + b);
                 (rowFirst ? mv.mul(a0).mul(a1) : mv.mul(a1).mul(a0)).intoArray(in, (13 + k) * NB + b);
             }
@@ -672,20 +780,53 @@ final class SmallFcLoptKernel {
 
     /**
      * out[j][lane] = act(bias[j] (+ t[j][c + lane]) + Σ_k w[k][j] · in[k][lane]) for a block of NB lanes, with the
-     * weights {@code w[wo + k·n + j]}; 4 outputs × 4 vectors of accumulators held in registers.
+     * weights {@code w[wo + k·n + j]}; 4 outputs × 4 vectors of accumulators held in registers. With {@code bias}
+     * null the sums start from t[j][c + lane] alone.
      */
     private static void dense(float[] in, int k, float[] w, int wo, int n, float[] bias, int bo, float[] t, int ldT,
             int c, float[] out, boolean relu) {
         for (int j = 0; j < n; j += 4) {
-            FloatVector a00 = FloatVector.broadcast(S, bias[bo + j]);
-            FloatVector a10 = FloatVector.broadcast(S, bias[bo + j + 1]);
-            FloatVector a20 = FloatVector.broadcast(S, bias[bo + j + 2]);
-            FloatVector a30 = FloatVector.broadcast(S, bias[bo + j + 3]);
-            FloatVector a01 = a00, a02 = a00, a03 = a00;
-            FloatVector a11 = a10, a12 = a10, a13 = a10;
-            FloatVector a21 = a20, a22 = a20, a23 = a20;
-            FloatVector a31 = a30, a32 = a30, a33 = a30;
-            if (t != null) {
+            FloatVector a00, a10, a20, a30, a01, a02, a03, a11, a12, a13, a21, a22, a23, a31, a32, a33;
+            if (bias == null) { // every lane's starting sum is in t
+                int t0 = j * ldT + c;
+                a00 = FloatVector.fromArray(S, t, t0);
+                a01 = FloatVector.fromArray(S, t, t0 + L);
+                a02 = FloatVector.fromArray(S, t, t0 + 2 * L);
+                a03 = FloatVector.fromArray(S, t, t0 + 3 * L);
+                t0 += ldT;
+                a10 = FloatVector.fromArray(S, t, t0);
+                a11 = FloatVector.fromArray(S, t, t0 + L);
+                a12 = FloatVector.fromArray(S, t, t0 + 2 * L);
+                a13 = FloatVector.fromArray(S, t, t0 + 3 * L);
+                t0 += ldT;
+                a20 = FloatVector.fromArray(S, t, t0);
+                a21 = FloatVector.fromArray(S, t, t0 + L);
+                a22 = FloatVector.fromArray(S, t, t0 + 2 * L);
+                a23 = FloatVector.fromArray(S, t, t0 + 3 * L);
+                t0 += ldT;
+                a30 = FloatVector.fromArray(S, t, t0);
+                a31 = FloatVector.fromArray(S, t, t0 + L);
+                a32 = FloatVector.fromArray(S, t, t0 + 2 * L);
+                a33 = FloatVector.fromArray(S, t, t0 + 3 * L);
+            } else {
+                a00 = FloatVector.broadcast(S, bias[bo + j]);
+                a10 = FloatVector.broadcast(S, bias[bo + j + 1]);
+                a20 = FloatVector.broadcast(S, bias[bo + j + 2]);
+                a30 = FloatVector.broadcast(S, bias[bo + j + 3]);
+                a01 = a00;
+                a02 = a00;
+                a03 = a00;
+                a11 = a10;
+                a12 = a10;
+                a13 = a10;
+                a21 = a20;
+                a22 = a20;
+                a23 = a20;
+                a31 = a30;
+                a32 = a30;
+                a33 = a30;
+            }
+            if (bias != null && t != null) {
                 int t0 = j * ldT + c;
                 a00 = a00.add(FloatVector.fromArray(S, t, t0));
                 a01 = a01.add(FloatVector.fromArray(S, t, t0 + L));

@@ -103,6 +103,24 @@ class SmallFcLoptTest {
         assertTrue(worst < 1e-5, "worst relative update error " + worst);
     }
 
+    @ParameterizedTest
+    @CsvSource({"64, 32, false", "10, 32, true", "64, 32, true", "7, 13, false", "37, 17, true", "1, 5, false"})
+    void firstLayerTablesEqualTheirScalarDefinitionBitForBit(int len, int h1, boolean transposed) {
+        Rng r = new Rng(len * 31L + h1);
+        int[] chans = {13, 14, 15, 19, 20, 21};
+        float[][] vals = new float[chans.length][len];
+        for (float[] v : vals) {
+            r.fillNormal(v, 3.0);
+        }
+        float[] theta = new float[40 * h1 + 7];
+        r.fillNormal(theta, 1.0);
+        float[] scale = new float[MetaParameters.ACC_FEATURES];
+        r.fillNormal(scale, 10.0);
+        int ld = len + 64;
+        assertArrayEquals(SmallFcLoptKernel.tableReference(chans, vals, len, theta, 7, h1, scale, transposed, ld),
+                SmallFcLoptKernel.table(chans, vals, len, theta, 7, h1, scale, transposed, ld));
+    }
+
     /** Runs {@code steps} steps of {@code factory} (created for a run of {@code horizon} steps) on fixed gradients. */
     private static List<Parameter> trajectory(SmallFcLopt factory, long horizon, int steps) {
         List<ParamSpec> specs = List.of(spec("w", 9, 5), spec("b", 5));
