@@ -2,6 +2,7 @@ package io.lopt.optimizees.kernels;
 
 import io.lopt.kernels.Parallel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -66,17 +67,53 @@ public final class Gemm {
             }
         }
         if (j < j1) {
-            for (int i = i0; i < i1; i++) {
-                for (int jj = j; jj < j1; jj++) {
-                    float s = 0;
-                    int ai = i * ars;
-                    for (int p = 0; p < k; p++) {
-                        s += a[ai + p * acs] * b[p * ldb + jj];
-                    }
-                    c[i * ldc + jj] = acc ? c[i * ldc + jj] + s : s;
-                }
-            }
+            microTail(i0, i1, j, j1 - j, k, a, ars, acs, b, ldb, c, ldc, acc);
         }
+    }
+
+    /**
+     * The last {@code cols} (fewer than a vector) columns of rows [i0, i1), as masked vectors, four rows at a time:
+     * each element is Σ_p a·b summed in p order with the product rounded before the add (s = s + a·b, not a fused
+     * multiply-add), as the scalar loop that this replaces computed it, so results are unchanged. The readout of
+     * an MLP with 10 classes (forward and weight gradient) runs here.
+     */
+    private static void microTail(int i0, int i1, int j, int cols, int k, float[] a, int ars, int acs, float[] b,
+            int ldb, float[] c, int ldc, boolean acc) {
+        VectorMask<Float> mk = S.indexInRange(0, cols);
+        int i = i0;
+        for (; i + MR <= i1; i += MR) {
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            int a0 = i * ars;
+            int a1 = a0 + ars;
+            int a2 = a1 + ars;
+            int a3 = a2 + ars;
+            for (int p = 0, bo = j, ak = 0; p < k; p++, bo += ldb, ak += acs) {
+                FloatVector bv = FloatVector.fromArray(S, b, bo, mk);
+                s0 = s0.add(bv.mul(a[a0 + ak]));
+                s1 = s1.add(bv.mul(a[a1 + ak]));
+                s2 = s2.add(bv.mul(a[a2 + ak]));
+                s3 = s3.add(bv.mul(a[a3 + ak]));
+            }
+            storeMasked(s0, c, i * ldc + j, acc, mk);
+            storeMasked(s1, c, (i + 1) * ldc + j, acc, mk);
+            storeMasked(s2, c, (i + 2) * ldc + j, acc, mk);
+            storeMasked(s3, c, (i + 3) * ldc + j, acc, mk);
+        }
+        for (; i < i1; i++) {
+            FloatVector s0 = FloatVector.zero(S);
+            int a0 = i * ars;
+            for (int p = 0, bo = j, ak = 0; p < k; p++, bo += ldb, ak += acs) {
+                s0 = s0.add(FloatVector.fromArray(S, b, bo, mk).mul(a[a0 + ak]));
+            }
+            storeMasked(s0, c, i * ldc + j, acc, mk);
+        }
+    }
+
+    private static void storeMasked(FloatVector v, float[] c, int off, boolean acc, VectorMask<Float> mk) {
+        if (acc) {
+            v = v.add(FloatVector.fromArray(S, c, off, mk));
+        }
+        v.intoArray(c, off, mk);
     }
 
     private static void micro4x4(int i, int j, int k, float[] a, int ars, int acs, float[] b, int ldb, float[] c,

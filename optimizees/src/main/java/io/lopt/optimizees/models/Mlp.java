@@ -4,6 +4,7 @@ import io.lopt.kernels.Parallel;
 import io.lopt.optim.ParamSpec;
 import io.lopt.optim.Parameter;
 import io.lopt.optim.Role;
+import io.lopt.optimizees.kernels.Elementwise;
 import io.lopt.optimizees.kernels.MatMul;
 import io.lopt.optimizees.tasks.Evaluation;
 import io.lopt.util.Rng;
@@ -184,7 +185,7 @@ public final class Mlp {
             float[] b = params.get(2 * l + 1).values();
             float[] out = ws.h[l];
             MatMul.gemm(batch, width, fan, in, fan, 1, w, width, out, width, false, par);
-            biasRelu(out, batch, width, b);
+            Elementwise.biasRelu(out, batch, width, b);
             in = out;
             fan = width;
         }
@@ -209,26 +210,20 @@ public final class Mlp {
         forward(params, x, batch, ws, par);
         double loss = SoftmaxCrossEntropy.lossAndGradient(ws.logits, y, batch, classes, ws.dLogits);
         float m = readoutMultiplier();
-        for (int i = 0; i < batch * classes; i++) {
-            ws.dLogits[i] *= m;
-        }
+        Elementwise.scale(ws.dLogits, batch * classes, m);
         // readout
         float[] hLast = ws.h[depth - 1];
         MatMul.gemm(width, classes, batch, hLast, 1, width, ws.dLogits, classes, grads.get(2 * depth), classes, false, par);
-        columnSums(ws.dLogits, batch, classes, grads.get(2 * depth + 1));
+        Elementwise.columnSums(ws.dLogits, batch, classes, grads.get(2 * depth + 1));
         float[] dH = ws.dA;
         MatMul.gemmNT(batch, width, classes, ws.dLogits, classes, params.get(2 * depth).values(), classes, dH, width, par);
         for (int l = depth - 1; l >= 0; l--) {
             float[] h = ws.h[l];
-            for (int i = 0; i < batch * width; i++) {
-                if (h[i] <= 0f) {
-                    dH[i] = 0f;
-                }
-            }
+            Elementwise.reluMask(h, dH, batch * width);
             float[] in = l == 0 ? x : ws.h[l - 1];
             int fan = l == 0 ? inputs : width;
             MatMul.gemm(fan, width, batch, in, 1, fan, dH, width, grads.get(2 * l), width, false, par);
-            columnSums(dH, batch, width, grads.get(2 * l + 1));
+            Elementwise.columnSums(dH, batch, width, grads.get(2 * l + 1));
             if (l > 0) {
                 float[] next = dH == ws.dA ? ws.dB : ws.dA;
                 MatMul.gemmNT(batch, width, width, dH, width, params.get(2 * l).values(), width, next, width, par);
@@ -269,26 +264,6 @@ public final class Mlp {
         }
         if (x.length < batch * inputs) {
             throw new IllegalArgumentException("input has " + x.length + " values, expected " + batch + " x " + inputs);
-        }
-    }
-
-    static void biasRelu(float[] z, int rows, int cols, float[] bias) {
-        for (int r = 0; r < rows; r++) {
-            int o = r * cols;
-            for (int c = 0; c < cols; c++) {
-                float v = z[o + c] + bias[c];
-                z[o + c] = v > 0f ? v : 0f;
-            }
-        }
-    }
-
-    static void columnSums(float[] m, int rows, int cols, float[] out) {
-        java.util.Arrays.fill(out, 0f);
-        for (int r = 0; r < rows; r++) {
-            int o = r * cols;
-            for (int c = 0; c < cols; c++) {
-                out[c] += m[o + c];
-            }
         }
     }
 }

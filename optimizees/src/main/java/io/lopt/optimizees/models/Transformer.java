@@ -4,6 +4,7 @@ import io.lopt.kernels.Parallel;
 import io.lopt.optim.ParamSpec;
 import io.lopt.optim.Parameter;
 import io.lopt.optim.Role;
+import io.lopt.optimizees.kernels.Elementwise;
 import io.lopt.optimizees.kernels.MatMul;
 import io.lopt.optimizees.tasks.Evaluation;
 import io.lopt.util.Rng;
@@ -340,7 +341,7 @@ public final class Transformer {
             float[] dx, Parallel par) {
         MatMul.gemm(in, out, n, x, 1, in, dy, out, dw, out, false, par);
         if (db != null) {
-            Mlp.columnSums(dy, n, out, db);
+            Elementwise.columnSums(dy, n, out, db);
         }
         if (dx != null) {
             MatMul.gemmNT(n, in, out, dy, out, w, out, dx, in, par);
@@ -595,7 +596,7 @@ public final class Transformer {
         for (int i = 0; i < rows * classes; i++) {
             dlog[i] *= mult;
         }
-        Mlp.columnSums(dlog, rows, classes, grads.get(lay.readoutBias()));
+        Elementwise.columnSums(dlog, rows, classes, grads.get(lay.readoutBias()));
         float[] dfeats = ws.bufN2;
         if (tokens) {
             linearBack(feats, rows, d, w[lay.readout()], dlog, classes, grads.get(lay.readout()), null, dfeats, par);
