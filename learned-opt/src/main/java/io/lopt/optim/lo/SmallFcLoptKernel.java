@@ -141,13 +141,16 @@ final class SmallFcLoptKernel {
             int r1 = ch.r1(i);
             int c0 = ch.c0(i);
             int c1 = ch.c1(i);
+            float[] scratch = new float[11 * L];
+            float[] lanes = new float[11];
             if (fac) {
                 partOverRows[i] = new float[c1 - c0 + L];
                 partOverCols[i] = new double[r1 - r0];
             }
             for (int r = r0; r < r1; r++) {
                 if (fac) {
-                    partOverCols[i][r - r0] = passAMatrix(st, p, g, dec, r, c0, c1, partSq[i], partOverRows[i]);
+                    partOverCols[i][r - r0] = passAMatrix(st, p, g, dec, r, c0, c1, partSq[i], partOverRows[i],
+                            scratch, lanes);
                 } else {
                     passAVector(st, p, g, dec, c0, c1, partSq[i]);
                 }
@@ -273,8 +276,10 @@ final class SmallFcLoptKernel {
     private static void passB(TensorState st, float[] g, Factored f, Chunks ch, double[] sq, Parallel par) {
         double[][] partB = new double[ch.count][6];
         par.forEach(ch.count, i -> {
+            float[] scratch = new float[6 * L];
+            float[] lanes = new float[6];
             for (int r = ch.r0(i); r < ch.r1(i); r++) {
-                passB(st, g, f.f0(), f.f1(), f.rowFirst(), r, ch.c0(i), ch.c1(i), partB[i]);
+                passB(st, g, f.f0(), f.f1(), f.rowFirst(), r, ch.c0(i), ch.c1(i), partB[i], scratch, lanes);
             }
         });
         for (int i = 0; i < ch.count; i++) {
@@ -459,9 +464,22 @@ final class SmallFcLoptKernel {
         return FloatVector.broadcast(S, 1f).div(x.sqrt());
     }
 
-    /** Matrix rows: accumulators, sums of squares of channels 0..9, column partial sums; returns the row's Σ G. */
+    /**
+     * Matrix row r, columns [c0, c1): the accumulators, the sums of squares of channels 0..9 and the column partial
+     * sums; returns the row's Σ G. Two loops over the row (the second re-reads the second moment and momenta the
+     * first wrote, so it sees the same floats): one loop with all eleven accumulators live was too large for the
+     * JIT, which then left its vector operations to the Vector API's slow Java fallback.
+     */
     private static double passAMatrix(TensorState st, float[] p, float[] g, MetaParameters.Decays dec, int r, int c0,
-            int c1, double[] sq, float[] overRows) {
+            int c1, double[] sq, float[] overRows, float[] scratch, float[] lanes) {
+        double rowSumD = passAMoments(st, p, g, dec, r, c0, c1, sq, overRows, scratch, lanes);
+        passARms(st, r, c0, c1, sq, scratch, lanes);
+        return rowSumD;
+    }
+
+    /** Momenta and second moment; sums of squares of g, p, m_k, v (channels 0..5); Σ G by column and for the row. */
+    private static double passAMoments(TensorState st, float[] p, float[] g, MetaParameters.Decays dec, int r, int c0,
+            int c1, double[] sq, float[] overRows, float[] scratch, float[] lanes) {
         final int cols = st.cols;
         final float b1 = dec.momentum()[0];
         final float b2 = dec.momentum()[1];
@@ -472,12 +490,11 @@ final class SmallFcLoptKernel {
         final float[] m3 = st.m[2];
         final float[] v = st.v;
         FloatVector zero = FloatVector.zero(S);
-        FloatVector s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, s6 = zero, s7 = zero,
-                s8 = zero, s9 = zero, rowSum = zero;
+        FloatVector s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, rowSum = zero;
         double rowSumD = 0;
         int since = 0;
         for (int c = c0; c < c1; c += L) {
-            VectorMask<Float> mk = c + L <= c1 ? ALL : S.indexInRange(c, c1);
+            VectorMask<Float> mk = S.indexInRange(c, c1);
             int o = r * cols + c;
             FloatVector gv = sanitize(FloatVector.fromArray(S, g, o, mk));
             FloatVector pv = FloatVector.fromArray(S, p, o, mk);
@@ -490,51 +507,80 @@ final class SmallFcLoptKernel {
             mv2.intoArray(m2, o, mk);
             mv3.intoArray(m3, o, mk);
             vv.intoArray(v, o, mk);
-            FloatVector rs = rsqrt(vv.add(RMS_EPS)).blend(0f, mk.not());
             s0 = gv.fma(gv, s0);
             s1 = pv.fma(pv, s1);
             s2 = mv1.fma(mv1, s2);
             s3 = mv2.fma(mv2, s3);
             s4 = mv3.fma(mv3, s4);
             s5 = vv.fma(vv, s5);
-            FloatVector x = mv1.mul(rs);
-            s6 = x.fma(x, s6);
-            x = mv2.mul(rs);
-            s7 = x.fma(x, s7);
-            x = mv3.mul(rs);
-            s8 = x.fma(x, s8);
-            s9 = rs.fma(rs, s9);
             FloatVector big = gg.add(TINY).blend(0f, mk.not());
             int po = c - c0;
             FloatVector.fromArray(S, overRows, po).add(big).intoArray(overRows, po);
             rowSum = rowSum.add(big);
             if (++since == 16 || c + L >= c1) { // float partial sums go to double every 16 vectors
                 since = 0;
-                sq[0] += VectorMath.sum(s0);
-                sq[1] += VectorMath.sum(s1);
-                sq[2] += VectorMath.sum(s2);
-                sq[3] += VectorMath.sum(s3);
-                sq[4] += VectorMath.sum(s4);
-                sq[5] += VectorMath.sum(s5);
-                sq[6] += VectorMath.sum(s6);
-                sq[7] += VectorMath.sum(s7);
-                sq[8] += VectorMath.sum(s8);
-                sq[9] += VectorMath.sum(s9);
-                rowSumD += VectorMath.sum(rowSum);
+                s0.intoArray(scratch, 0);
+                s1.intoArray(scratch, L);
+                s2.intoArray(scratch, 2 * L);
+                s3.intoArray(scratch, 3 * L);
+                s4.intoArray(scratch, 4 * L);
+                s5.intoArray(scratch, 5 * L);
+                rowSum.intoArray(scratch, 6 * L);
+                VectorMath.sums(scratch, 7, lanes);
+                for (int q = 0; q < 6; q++) {
+                    sq[q] += lanes[q];
+                }
+                rowSumD += lanes[6];
                 s0 = zero;
                 s1 = zero;
                 s2 = zero;
                 s3 = zero;
                 s4 = zero;
                 s5 = zero;
-                s6 = zero;
-                s7 = zero;
-                s8 = zero;
-                s9 = zero;
                 rowSum = zero;
             }
         }
         return rowSumD;
+    }
+
+    /** Sums of squares of m_k·rsqrt(v + ε) and rsqrt(v + ε) (channels 6..9) from the updated accumulators. */
+    private static void passARms(TensorState st, int r, int c0, int c1, double[] sq, float[] scratch, float[] lanes) {
+        final int cols = st.cols;
+        final float[] m1 = st.m[0];
+        final float[] m2 = st.m[1];
+        final float[] m3 = st.m[2];
+        final float[] v = st.v;
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector s6 = zero, s7 = zero, s8 = zero, s9 = zero;
+        int since = 0;
+        for (int c = c0; c < c1; c += L) {
+            VectorMask<Float> mk = S.indexInRange(c, c1);
+            int o = r * cols + c;
+            FloatVector rs = one.div(FloatVector.fromArray(S, v, o, mk).add(RMS_EPS).sqrt()).blend(0f, mk.not());
+            FloatVector x = FloatVector.fromArray(S, m1, o, mk).mul(rs);
+            s6 = x.fma(x, s6);
+            x = FloatVector.fromArray(S, m2, o, mk).mul(rs);
+            s7 = x.fma(x, s7);
+            x = FloatVector.fromArray(S, m3, o, mk).mul(rs);
+            s8 = x.fma(x, s8);
+            s9 = rs.fma(rs, s9);
+            if (++since == 16 || c + L >= c1) {
+                since = 0;
+                s6.intoArray(scratch, 0);
+                s7.intoArray(scratch, L);
+                s8.intoArray(scratch, 2 * L);
+                s9.intoArray(scratch, 3 * L);
+                VectorMath.sums(scratch, 4, lanes);
+                for (int q = 0; q < 4; q++) {
+                    sq[6 + q] += lanes[q];
+                }
+                s6 = zero;
+                s7 = zero;
+                s8 = zero;
+                s9 = zero;
+            }
+        }
     }
 
     /** Vectors (rank ≤ 1): accumulators and the sums of squares of all 22 distinct channels. Not a hot path. */
@@ -577,7 +623,7 @@ final class SmallFcLoptKernel {
 
     /** Pass B on row r: sums of squares of g·rf·cf and m_k·rf·cf (no arrays of vectors: they would be boxed). */
     private static void passB(TensorState st, float[] g, float[][] f0, float[][] f1, boolean rowFirst, int r, int c0,
-            int c1, double[] sq) {
+            int c1, double[] sq, float[] scratch, float[] lanes) {
         final int cols = st.cols;
         final float a01 = f0[0][r];
         final float a02 = f0[1][r];
@@ -616,12 +662,16 @@ final class SmallFcLoptKernel {
             s5 = t.fma(t, s5);
             if (++since == 16 || c + L >= c1) { // float partial sums go to double every 16 vectors
                 since = 0;
-                sq[0] += VectorMath.sum(s0);
-                sq[1] += VectorMath.sum(s1);
-                sq[2] += VectorMath.sum(s2);
-                sq[3] += VectorMath.sum(s3);
-                sq[4] += VectorMath.sum(s4);
-                sq[5] += VectorMath.sum(s5);
+                s0.intoArray(scratch, 0);
+                s1.intoArray(scratch, L);
+                s2.intoArray(scratch, 2 * L);
+                s3.intoArray(scratch, 3 * L);
+                s4.intoArray(scratch, 4 * L);
+                s5.intoArray(scratch, 5 * L);
+                VectorMath.sums(scratch, 6, lanes);
+                for (int q = 0; q < 6; q++) {
+                    sq[q] += lanes[q];
+                }
                 s0 = zero;
                 s1 = zero;
                 s2 = zero;
