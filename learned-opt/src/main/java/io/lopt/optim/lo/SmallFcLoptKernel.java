@@ -338,51 +338,62 @@ final class SmallFcLoptKernel {
         int ldT1 = cols + NB;
         float[] t0 = fac ? table(f.axis0Ch(), f.axis0Vals(), st.rows, theta, w0, h1, scale, false, 0) : null;
         float[] t1 = fac ? table(f.axis1Ch(), f.axis1Vals(), cols, theta, w0, h1, scale, true, ldT1) : null;
+        if (fac) { // t0 becomes each row's first-layer bias: bias1[j] + t0[r][j]
+            addToRows(t0, st.rows, h1, bias1);
+        }
         par.forEach(ch.count, i -> {
-            Block blk = new Block(lay, nch, fac ? h1 : 0);
+            Block blk = Block.of(lay, nch);
             // the chunk's elements are contiguous (whole rows, or a piece of one row): blocks of NB elements run
             // through them in memory order and may span rows, so a narrow matrix (the 10-column readout) fills every
             // lane; every element's arithmetic is the same whichever block it falls in
             int start = ch.r0(i) * cols + ch.c0(i);
             int end = (ch.r1(i) - 1) * cols + ch.c1(i);
-            float[] biasRow = fac ? new float[h1] : bias1;
-            int biasRowOf = -1;
             for (int o = start; o < end; o += NB) {
                 int n = Math.min(NB, end - o);
                 int r = o / cols;
                 int c = o - r * cols;
+                boolean spanning = fac && c + n > cols;
                 if (!fac) {
                     vectorFeatures(st, p, g, o, o + n, blk.in);
-                } else if (c + n <= cols) { // one row: per-row values broadcast, per-column ones loaded
-                    if (biasRowOf != r) {
-                        for (int j = 0; j < h1; j++) {
-                            biasRow[j] = bias1[j] + t0[r * h1 + j];
-                        }
-                        biasRowOf = r;
-                    }
+                } else if (!spanning) { // one row: per-row values broadcast, per-column ones loaded
                     matrixFeatures(st, p, g, f.f0(), f.f1(), f.rowFirst(), r, c, c + n, blk.in);
                 } else { // the block spans rows: per-lane copies of the row and column values
-                    spanningRows(f, bias1, t0, t1, ldT1, h1, cols, o, n, blk);
+                    spanningRows(f, t0, t1, ldT1, h1, cols, o, n, blk);
                     matrixFeaturesSpanning(st, p, g, f.rowFirst(), o, n, blk);
                 }
                 if (adam) {
                     adamFeatures(st, o, n, fac ? CH_MATRIX : CH_VECTOR, blk.in);
                 }
-                boolean spanning = fac && c + n > cols;
-                mlpAndUpdate(blk, lay, theta, w1, nch, spanning ? null : biasRow, spanning ? blk.first : t1,
-                        spanning ? NB : ldT1, spanning ? 0 : c, p, o, n, stepScale, expMult);
+                if (spanning) {
+                    mlpAndUpdate(blk, lay, theta, w1, nch, null, 0, blk.first, NB, 0, p, o, n, stepScale, expMult);
+                } else {
+                    mlpAndUpdate(blk, lay, theta, w1, nch, fac ? t0 : bias1, fac ? r * h1 : 0, t1, ldT1, c, p, o, n,
+                            stepScale, expMult);
+                }
             }
         });
+    }
+
+    /** rows[r][j] += add[j] for a row-major [count × h] table (each sum is the float add of the scalar loop). */
+    static void addToRows(float[] rows, int count, int h, float[] add) {
+        for (int r = 0; r < count; r++) {
+            int o = r * h;
+            for (int j = 0; j < h; j += L) {
+                VectorMask<Float> mk = S.indexInRange(j, h);
+                FloatVector.fromArray(S, add, j, mk).add(FloatVector.fromArray(S, rows, o + j, mk))
+                        .intoArray(rows, o + j, mk);
+            }
+        }
     }
 
     /**
      * For a block of {@code n} matrix elements from flat offset {@code o} that spans rows: the row and column factors
      * of each lane ({@code blk.f0}, {@code blk.f1}) and the first layer's starting sums of each lane
-     * ({@code blk.first}[j][lane] = (bias1[j] + t0[row][j]) + t1[j][col], the same two roundings as the one-row path,
-     * which adds the per-column table to the per-row bias).
+     * ({@code blk.first}[j][lane] = rowBias[row][j] + t1[j][col], the add that the one-row path does in
+     * {@link #dense}), with rowBias = bias1 + t0 (see {@link #addToRows}).
      */
-    private static void spanningRows(Factored f, float[] bias1, float[] t0, float[] t1, int ldT1, int h1, int cols,
-            int o, int n, Block blk) {
+    private static void spanningRows(Factored f, float[] rowBias, float[] t1, int ldT1, int h1, int cols, int o, int n,
+            Block blk) {
         for (int lane = 0; lane < NB; lane++) {
             int e = o + Math.min(lane, n - 1); // tail lanes repeat the last element (masked out at the update)
             int r = e / cols;
@@ -391,9 +402,9 @@ final class SmallFcLoptKernel {
                 blk.f0[k * NB + lane] = f.f0()[k][r];
                 blk.f1[k * NB + lane] = f.f1()[k][c];
             }
+            int rb = r * h1;
             for (int j = 0; j < h1; j++) {
-                float biasRow = bias1[j] + t0[r * h1 + j];
-                blk.first[j * NB + lane] = biasRow + t1[j * ldT1 + c];
+                blk.first[j * NB + lane] = rowBias[rb + j] + t1[j * ldT1 + c];
             }
         }
     }
@@ -415,27 +426,26 @@ final class SmallFcLoptKernel {
             }
             if (transposed) {
                 for (int j = 0; j < h1; j++) {
-                    float wj = w[j];
-                    int o = j * ld;
-                    for (int i = 0; i < len; i += L) {
-                        VectorMask<Float> mk = S.indexInRange(i, len);
-                        FloatVector.fromArray(S, v, i, mk).mul(wj).add(FloatVector.fromArray(S, t, o + i, mk))
-                                .intoArray(t, o + i, mk);
-                    }
+                    addScaled(t, j * ld, v, 0, len, w[j]);
                 }
             } else {
                 for (int i = 0; i < len; i++) {
-                    float vi = v[i];
-                    int o = i * h1;
-                    for (int j = 0; j < h1; j += L) {
-                        VectorMask<Float> mk = S.indexInRange(j, h1);
-                        FloatVector.fromArray(S, w, j, mk).mul(vi).add(FloatVector.fromArray(S, t, o + j, mk))
-                                .intoArray(t, o + j, mk);
-                    }
+                    addScaled(t, i * h1, w, 0, h1, v[i]);
                 }
             }
         }
         return t;
+    }
+
+    /** t[to + i] += x[xo + i] · a for i in [0, n): full vectors, then a scalar tail (the same float operations). */
+    private static void addScaled(float[] t, int to, float[] x, int xo, int n, float a) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector.fromArray(S, x, xo + i).mul(a).add(FloatVector.fromArray(S, t, to + i)).intoArray(t, to + i);
+        }
+        for (; i < n; i++) {
+            t[to + i] += x[xo + i] * a;
+        }
     }
 
     /** The scalar definition of {@link #table}. */
@@ -682,8 +692,9 @@ final class SmallFcLoptKernel {
         }
     }
 
-    /** Scratch of one block: inputs, hidden activations, outputs. */
+    /** Scratch of one block: inputs, hidden activations, outputs. Reused by its thread from step to step. */
     private static final class Block {
+        private static final ThreadLocal<Block> CACHE = new ThreadLocal<>();
         final float[] in;
         final float[][] hidden;
         final float[] out = new float[2 * NB];
@@ -692,13 +703,35 @@ final class SmallFcLoptKernel {
         final float[] f1 = new float[3 * NB];
         final float[] first;
 
-        Block(MetaParameters lay, int nch, int spanningOutputs) {
+        private Block(MetaParameters lay, int nch) {
             in = new float[nch * NB];
-            first = new float[spanningOutputs * NB];
+            first = new float[lay.layerOutputs(0) * NB];
             hidden = new float[lay.layers() - 1][];
             for (int l = 0; l < hidden.length; l++) {
                 hidden[l] = new float[lay.layerOutputs(l) * NB];
             }
+        }
+
+        /** This thread's block, when it is large enough for {@code lay} and {@code nch} channels, else a new one. */
+        static Block of(MetaParameters lay, int nch) {
+            Block b = CACHE.get();
+            if (b == null || !b.fits(lay, nch)) {
+                b = new Block(lay, Math.max(nch, CH_VECTOR + MetaParameters.ADAM_FEATURES));
+                CACHE.set(b);
+            }
+            return b;
+        }
+
+        private boolean fits(MetaParameters lay, int nch) {
+            if (in.length < nch * NB || hidden.length != lay.layers() - 1 || first.length != lay.layerOutputs(0) * NB) {
+                return false;
+            }
+            for (int l = 0; l < hidden.length; l++) {
+                if (hidden[l].length != lay.layerOutputs(l) * NB) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
@@ -805,11 +838,11 @@ final class SmallFcLoptKernel {
 
     /** The per-parameter MLP on one block and the update of its {@code count} elements of p from {@code po}. */
     private static void mlpAndUpdate(Block blk, MetaParameters lay, float[] theta, float[] w1, int nch,
-            float[] biasRow, float[] t1, int ldT1, int c, float[] p, int po, int count, float stepScale,
+            float[] bias, int biasOff, float[] t1, int ldT1, int c, float[] p, int po, int count, float stepScale,
             float expMult) {
         int layers = lay.layers();
         // first layer: element channels · scaled weights + bias (time features, per-row table) + per-column table
-        dense(blk.in, nch, w1, 0, lay.layerOutputs(0), biasRow, 0, t1, ldT1, c, blk.hidden[0], layers > 1);
+        dense(blk.in, nch, w1, 0, lay.layerOutputs(0), bias, biasOff, t1, ldT1, c, blk.hidden[0], layers > 1);
         float[] x = blk.hidden[0];
         for (int l = 1; l < layers - 1; l++) {
             dense(x, lay.layerInputs(l), theta, lay.weightOffset(l), lay.layerOutputs(l), theta, lay.biasOffset(l),
@@ -818,7 +851,7 @@ final class SmallFcLoptKernel {
         }
         int l = layers - 1;
         output(x, lay.layerInputs(l), theta, lay.weightOffset(l), lay.biasOffset(l), blk.out);
-        for (int q = 0; q < NV; q++) {
+        for (int q = 0; q < NV && q * L < count; q++) {
             int o = po + q * L;
             VectorMask<Float> mk = S.indexInRange(q * L, count);
             FloatVector d = FloatVector.fromArray(S, blk.out, q * L);
