@@ -194,9 +194,13 @@ public final class Gemm {
     }
 
     /**
-     * C[M×N] = A·Bᵀ with A row-major [M×K] (lda) and B row-major [N×K] (ldb), computed as Cᵀ = B·Aᵀ with the
-     * broadcast kernel: only A and C (batch-sized in the MLP's backward pass) are transposed, never B (a weight
-     * matrix), and no horizontal vector sums are needed.
+     * C[M×N] = A·Bᵀ with A row-major [M×K] (lda) and B row-major [N×K] (ldb): B (a weight matrix in the MLP's
+     * backward pass) is transposed once and C computed with the broadcast kernel, A and C are used in place.
+     *
+     * <p>Each element is Σ_p A(i,p)·B(j,p) summed in p order from 0 with fused multiply-adds, except in the last
+     * M mod L rows, which round each product before adding it. That split is not arbitrary: it is exactly what this
+     * method computed before (it ran Cᵀ = B·Aᵀ through {@link #gemm}, whose last columns narrower than a vector do
+     * not fuse), kept so that every result of the project stays the same bit for bit ({@code GemmTest}).
      */
     public static void gemmNT(int m, int n, int k, float[] a, int lda, float[] b, int ldb, float[] c, int ldc,
             Parallel par) {
@@ -204,11 +208,58 @@ public final class Gemm {
         if (m == 0 || n == 0) {
             return;
         }
-        float[] at = new float[k * m];
-        transpose(a, m, k, lda, at, m, par);
-        float[] ct = new float[n * m];
-        gemm(n, m, k, b, ldb, 1, at, m, ct, m, false, par);
-        transpose(ct, n, m, m, c, ldc, par);
+        float[] bt = new float[k * n];
+        transpose(b, n, k, ldb, bt, n, par);
+        int fusedRows = m - m % L;
+        int tilesM = (m + TILE_M - 1) / TILE_M;
+        int tilesN = (n + TILE_N - 1) / TILE_N;
+        par.forEach(tilesM * tilesN, t -> {
+            int i0 = (t / tilesN) * TILE_M;
+            int j0 = (t % tilesN) * TILE_N;
+            tileNT(i0, Math.min(m, i0 + TILE_M), j0, Math.min(n, j0 + TILE_N), k, a, lda, bt, n, c, ldc,
+                    fusedRows);
+        });
+    }
+
+    /** A tile of {@link #gemmNT} with B already transposed: rows below {@code fusedRows} fused, the others not. */
+    private static void tileNT(int i0, int i1, int j0, int j1, int k, float[] a, int lda, float[] bt, int ldb,
+            float[] c, int ldc, int fusedRows) {
+        int iF = Math.max(i0, Math.min(i1, fusedRows));
+        int j = j0;
+        for (; j + NR <= j1; j += NR) {
+            int i = i0;
+            for (; i + MR <= iF; i += MR) {
+                micro4x4(i, j, k, a, lda, 1, bt, ldb, c, ldc, false);
+            }
+            for (; i < iF; i++) {
+                micro1xV(i, j, NV, k, a, lda, 1, bt, ldb, c, ldc, false);
+            }
+        }
+        for (; j + L <= j1; j += L) {
+            for (int i = i0; i < iF; i++) {
+                micro1xV(i, j, 1, k, a, lda, 1, bt, ldb, c, ldc, false);
+            }
+        }
+        if (j < j1) { // the last columns, narrower than a vector: masked, still fused
+            VectorMask<Float> mk = S.indexInRange(0, j1 - j);
+            for (int i = i0; i < iF; i++) {
+                FloatVector s0 = FloatVector.zero(S);
+                for (int p = 0, bo = j, ai = i * lda; p < k; p++, bo += ldb, ai++) {
+                    s0 = FloatVector.broadcast(S, a[ai]).fma(FloatVector.fromArray(S, bt, bo, mk), s0);
+                }
+                s0.intoArray(c, i * ldc + j, mk);
+            }
+        }
+        for (int i = iF; i < i1; i++) { // the last M mod L rows: products rounded before the add
+            for (int jj = j0; jj < j1; jj += L) {
+                VectorMask<Float> mk = S.indexInRange(jj, j1);
+                FloatVector s0 = FloatVector.zero(S);
+                for (int p = 0, bo = jj, ai = i * lda; p < k; p++, bo += ldb, ai++) {
+                    s0 = s0.add(FloatVector.fromArray(S, bt, bo, mk).mul(a[ai]));
+                }
+                s0.intoArray(c, i * ldc + jj, mk);
+            }
+        }
     }
 
     /** out[j][i] = in[i][j] for an [rows × cols] matrix, in cache-friendly blocks, in parallel over row blocks. */

@@ -90,6 +90,31 @@ class GemmTest {
     }
 
     @ParameterizedTest
+    @CsvSource({"128,64,64", "128,64,10", "40,70,70", "33,17,9", "7,5,3", "130,257,31", "16,10,128", "1,1,1"})
+    void ntEqualsTheTransposedFormulationBitForBit(int m, int n, int k) {
+        // gemmNT once computed Cᵀ = B·Aᵀ with gemm and transposed it; it must still give those bits exactly
+        float[] a = random(m * k, 15);
+        float[] b = random(n * k, 16);
+        float[] at = new float[k * m];
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                at[p * m + i] = a[i * k + p];
+            }
+        }
+        float[] ct = new float[n * m];
+        Gemm.gemm(n, m, k, b, k, 1, at, m, ct, m, false, TWO);
+        float[] expected = new float[m * n];
+        for (int j = 0; j < n; j++) {
+            for (int i = 0; i < m; i++) {
+                expected[i * n + j] = ct[j * m + i];
+            }
+        }
+        float[] actual = new float[m * n];
+        Gemm.gemmNT(m, n, k, a, k, b, k, actual, n, TWO);
+        assertArrayEquals(expected, actual);
+    }
+
+    @ParameterizedTest
     @CsvSource({"130,257,300", "128,1024,64"})
     void resultsDoNotDependOnThreadCount(int m, int n, int k) {
         float[] a = random(m * k, 8);
