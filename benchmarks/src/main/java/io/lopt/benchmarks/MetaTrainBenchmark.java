@@ -20,9 +20,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Meta-training throughput: one outer step of the mulo-s preset (8 antithetic pairs × K = 20 inner steps of a width-64,
- * depth-3 μP MLP on 8×8 Fashion-MNIST, batch 128), with 1 and 2 threads. The auxiliary counters report inner steps
- * per second and the share of time spent in the forward/backward kernels and in the learned-optimizer kernel.
+ * Meta-training throughput: one outer step of a preset — {@code mulo-s} (8 antithetic pairs × K = 50 inner steps of a
+ * width-64, depth-3 μP MLP on 8×8 Fashion-MNIST, batch 128) or {@code mulo-m} (the same at widths 32, 64 and 128, one
+ * estimator each) — with 1 and 2 threads. The auxiliary counters report inner steps per second and the time spent in
+ * the forward/backward kernels and in the learned-optimizer kernel. {@code benchmarks/compare} runs it against an
+ * older commit's library in the same session.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -33,6 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
 public class MetaTrainBenchmark {
     @Param({"1", "2"})
     int threads;
+
+    @Param({"mulo-s", "mulo-m"})
+    String preset;
 
     MetaTrainer trainer;
     Parallel par;
@@ -49,7 +54,7 @@ public class MetaTrainBenchmark {
     @Setup(Level.Trial)
     public void setup() {
         par = Parallel.of(threads);
-        trainer = new MetaTrainer(Presets.load("mulo-s").withOuterSteps(1_000_000), null, par);
+        trainer = new MetaTrainer(Presets.load(preset).withOuterSteps(1_000_000), null, par);
     }
 
     @TearDown(Level.Trial)

@@ -42,6 +42,7 @@ class BenchmarksSmokeTest {
                 .param("target", "matrix64")
                 .param("width", "64")
                 .param("threads", "1")
+                .param("preset", "mulo-s")
                 .shouldFailOnError(true)
                 .verbosity(VerboseMode.SILENT)
                 .build();

@@ -504,7 +504,7 @@ final class SmallFcLoptKernel {
         double rowSumD = 0;
         int since = 0;
         for (int c = c0; c < c1; c += L) {
-            VectorMask<Float> mk = S.indexInRange(c, c1);
+            VectorMask<Float> mk = c + L <= c1 ? ALL : S.indexInRange(c, c1);
             int o = r * cols + c;
             FloatVector gv = sanitize(FloatVector.fromArray(S, g, o, mk));
             FloatVector pv = FloatVector.fromArray(S, p, o, mk);
@@ -565,7 +565,7 @@ final class SmallFcLoptKernel {
         FloatVector s6 = zero, s7 = zero, s8 = zero, s9 = zero;
         int since = 0;
         for (int c = c0; c < c1; c += L) {
-            VectorMask<Float> mk = S.indexInRange(c, c1);
+            VectorMask<Float> mk = c + L <= c1 ? ALL : S.indexInRange(c, c1);
             int o = r * cols + c;
             FloatVector rs = one.div(FloatVector.fromArray(S, v, o, mk).add(RMS_EPS).sqrt()).blend(0f, mk.not());
             FloatVector x = FloatVector.fromArray(S, m1, o, mk).mul(rs);
@@ -648,7 +648,7 @@ final class SmallFcLoptKernel {
         FloatVector s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero;
         int since = 0;
         for (int c = c0; c < c1; c += L) {
-            VectorMask<Float> mk = S.indexInRange(c, c1);
+            VectorMask<Float> mk = c + L <= c1 ? ALL : S.indexInRange(c, c1);
             int o = r * cols + c;
             FloatVector gv = sanitize(FloatVector.fromArray(S, g, o, mk));
             FloatVector x1 = FloatVector.fromArray(S, f11, c, mk);
