@@ -394,17 +394,38 @@ final class SmallFcLoptKernel {
      */
     private static void spanningRows(Factored f, float[] rowBias, float[] t1, int ldT1, int h1, int cols, int o, int n,
             Block blk) {
-        for (int lane = 0; lane < NB; lane++) {
-            int e = o + Math.min(lane, n - 1); // tail lanes repeat the last element (masked out at the update)
+        // row by row: each row's lanes are contiguous, and so are its columns, so the inner loops run over lanes
+        for (int lane = 0; lane < n; ) {
+            int e = o + lane;
             int r = e / cols;
             int c = e - r * cols;
-            for (int k = 0; k < 3; k++) {
-                blk.f0[k * NB + lane] = f.f0()[k][r];
-                blk.f1[k * NB + lane] = f.f1()[k][c];
+            int len = Math.min(cols - c, n - lane);
+            for (int x = 0; x < len; x += L) {
+                VectorMask<Float> mk = S.indexInRange(x, len);
+                for (int k = 0; k < 3; k++) {
+                    FloatVector.broadcast(S, f.f0()[k][r]).intoArray(blk.f0, k * NB + lane + x, mk);
+                    FloatVector.fromArray(S, f.f1()[k], c + x, mk).intoArray(blk.f1, k * NB + lane + x, mk);
+                }
             }
             int rb = r * h1;
             for (int j = 0; j < h1; j++) {
-                blk.first[j * NB + lane] = rowBias[rb + j] + t1[j * ldT1 + c];
+                FloatVector b = FloatVector.broadcast(S, rowBias[rb + j]);
+                int to = j * NB + lane;
+                int from = j * ldT1 + c;
+                for (int x = 0; x < len; x += L) {
+                    VectorMask<Float> mk = S.indexInRange(x, len);
+                    b.add(FloatVector.fromArray(S, t1, from + x, mk)).intoArray(blk.first, to + x, mk);
+                }
+            }
+            lane += len;
+        }
+        if (n < NB) { // lanes past the block's elements: zeros (their results are masked out at the update)
+            for (int k = 0; k < 3; k++) {
+                java.util.Arrays.fill(blk.f0, k * NB + n, (k + 1) * NB, 0f);
+                java.util.Arrays.fill(blk.f1, k * NB + n, (k + 1) * NB, 0f);
+            }
+            for (int j = 0; j < h1; j++) {
+                java.util.Arrays.fill(blk.first, j * NB + n, (j + 1) * NB, 0f);
             }
         }
     }
