@@ -1,32 +1,50 @@
 package io.lopt.optimizees.kernels;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
+import io.lopt.kernels.VectorSupport;
 
 /**
- * The element-wise loops of the MLP's forward and backward passes on the Java Vector API: bias + ReLU, the ReLU's
- * backward mask, column sums and scaling. Each does exactly the float operations of its scalar definition (the
- * {@code *Reference} method next to it), lane by lane and in the same order, so the results are equal bit for bit
- * ({@code ElementwiseTest}); vectorising them changed no result of the project.
+ * The element-wise loops of the MLP's forward and backward passes — bias + ReLU, the ReLU's backward mask, column sums,
+ * scaling — and their scalar definitions. Each call runs {@link ElementwiseKernel} (Vector API) when the JVM has
+ * {@code jdk.incubator.vector} enabled, else the scalar definition; both give the same bits. This class touches no
+ * Vector API type, so it loads either way.
  */
 public final class Elementwise {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    static final int L = S.length();
-
     private Elementwise() {
     }
 
-    /** z[r][c] = max(z[r][c] + bias[c], 0) for a row-major [rows × cols] z; NaN becomes 0 as in the reference. */
+    /** z[r][c] = max(z[r][c] + bias[c], 0) for a row-major [rows × cols] z; NaN becomes 0. */
     public static void biasRelu(float[] z, int rows, int cols, float[] bias) {
-        for (int r = 0; r < rows; r++) {
-            int o = r * cols;
-            for (int c = 0; c < cols; c += L) {
-                VectorMask<Float> mk = S.indexInRange(c, cols);
-                FloatVector v = FloatVector.fromArray(S, z, o + c, mk).add(FloatVector.fromArray(S, bias, c, mk));
-                v.blend(0f, v.compare(VectorOperators.GT, 0f).not()).intoArray(z, o + c, mk);
-            }
+        if (VectorSupport.AVAILABLE) {
+            ElementwiseKernel.biasRelu(z, rows, cols, bias);
+        } else {
+            biasReluReference(z, rows, cols, bias);
+        }
+    }
+
+    /** The ReLU's backward pass: d[i] = 0 where h[i] ≤ 0, for i in [0, n). */
+    public static void reluMask(float[] h, float[] d, int n) {
+        if (VectorSupport.AVAILABLE) {
+            ElementwiseKernel.reluMask(h, d, n);
+        } else {
+            reluMaskReference(h, d, n);
+        }
+    }
+
+    /** out[c] = Σ_r m[r][c], summed over rows in order (out is overwritten). */
+    public static void columnSums(float[] m, int rows, int cols, float[] out) {
+        if (VectorSupport.AVAILABLE) {
+            ElementwiseKernel.columnSums(m, rows, cols, out);
+        } else {
+            columnSumsReference(m, rows, cols, out);
+        }
+    }
+
+    /** x[i] *= s for i in [0, n). */
+    public static void scale(float[] x, int n, float s) {
+        if (VectorSupport.AVAILABLE) {
+            ElementwiseKernel.scale(x, n, s);
+        } else {
+            scaleReference(x, n, s);
         }
     }
 
@@ -41,33 +59,12 @@ public final class Elementwise {
         }
     }
 
-    /** The ReLU's backward pass: d[i] = 0 where h[i] ≤ 0, for i in [0, n). */
-    public static void reluMask(float[] h, float[] d, int n) {
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> mk = S.indexInRange(i, n);
-            VectorMask<Float> off = FloatVector.fromArray(S, h, i, mk).compare(VectorOperators.LE, 0f);
-            FloatVector.fromArray(S, d, i, mk).blend(0f, off).intoArray(d, i, mk);
-        }
-    }
-
     /** The scalar definition of {@link #reluMask}. */
     public static void reluMaskReference(float[] h, float[] d, int n) {
         for (int i = 0; i < n; i++) {
             if (h[i] <= 0f) {
                 d[i] = 0f;
             }
-        }
-    }
-
-    /** out[c] = Σ_r m[r][c], summed over rows in order (out is overwritten). */
-    public static void columnSums(float[] m, int rows, int cols, float[] out) {
-        for (int c = 0; c < cols; c += L) {
-            VectorMask<Float> mk = S.indexInRange(c, cols);
-            FloatVector s = FloatVector.zero(S);
-            for (int r = 0, o = c; r < rows; r++, o += cols) {
-                s = s.add(FloatVector.fromArray(S, m, o, mk));
-            }
-            s.intoArray(out, c, mk);
         }
     }
 
@@ -79,14 +76,6 @@ public final class Elementwise {
             for (int c = 0; c < cols; c++) {
                 out[c] += m[o + c];
             }
-        }
-    }
-
-    /** x[i] *= s for i in [0, n). */
-    public static void scale(float[] x, int n, float s) {
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> mk = S.indexInRange(i, n);
-            FloatVector.fromArray(S, x, i, mk).mul(s).intoArray(x, i, mk);
         }
     }
 
