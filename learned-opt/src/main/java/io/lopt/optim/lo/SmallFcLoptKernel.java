@@ -19,7 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       broadcast features follow in closed form.</li>
  *   <li><b>Pass B</b> (matrices only): sums of squares of the six features that combine the element with the new
  *       factors (g·rowFactor·colFactor and m_k·rowFactor·colFactor).</li>
- *   <li><b>Pass C</b>, per block of 4 vectors of elements held in cache: features, MLP and update. The per-channel
+ *   <li><b>Pass C</b>, per block of 4 vectors of elements held in cache (blocks run through each chunk in memory
+ *       order and may span rows, so narrow matrices fill every lane): features, MLP and update. The per-channel
  *       RMS normalisation is folded into the first layer's weights, the 11 time features (equal for every element)
  *       into its bias, and the 12 features that are constant along a row or a column into two small tables, so
  *       the first layer only reads the 16 features that really vary per element.</li>
