@@ -70,14 +70,7 @@ public final class Compare {
 
     static void read(Path file, Map<String, Side> into) throws IOException {
         for (JsonNode r : new ObjectMapper().readTree(Files.readString(file))) {
-            String name = r.get("benchmark").asText();
-            name = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
-            Map<String, String> params = new TreeMap<>();
-            JsonNode p = r.get("params");
-            if (p != null) {
-                p.properties().forEach(x -> params.put(x.getKey(), x.getValue().asText()));
-            }
-            Side s = into.computeIfAbsent(name + " " + params, k -> new Side());
+            Side s = into.computeIfAbsent(Ratios.name(r) + " " + Ratios.params(r), k -> new Side());
             JsonNode m = r.get("primaryMetric");
             s.unit = m.get("scoreUnit").asText();
             s.mode = r.get("mode").asText();

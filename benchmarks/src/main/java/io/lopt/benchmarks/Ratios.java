@@ -63,18 +63,27 @@ public final class Ratios {
     static List<Score> read(Path file) throws IOException {
         List<Score> out = new ArrayList<>();
         for (JsonNode r : new ObjectMapper().readTree(Files.readString(file))) {
-            String name = r.get("benchmark").asText();
-            name = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
-            Map<String, String> params = new TreeMap<>();
-            JsonNode p = r.get("params");
-            if (p != null) {
-                p.properties().forEach(e -> params.put(e.getKey(), e.getValue().asText()));
-            }
             JsonNode m = r.get("primaryMetric");
-            out.add(new Score(name, params, number(m.get("score")), number(m.get("scoreError")),
+            out.add(new Score(name(r), params(r), number(m.get("score")), number(m.get("scoreError")),
                     m.get("scoreUnit").asText(), r.get("mode").asText()));
         }
         return out;
+    }
+
+    /** A JMH result's benchmark as Class.method ("MlpBenchmark.lopt"). */
+    static String name(JsonNode result) {
+        String name = result.get("benchmark").asText();
+        return name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
+    }
+
+    /** A JMH result's parameters, sorted by name. */
+    static Map<String, String> params(JsonNode result) {
+        Map<String, String> params = new TreeMap<>();
+        JsonNode p = result.get("params");
+        if (p != null) {
+            p.properties().forEach(e -> params.put(e.getKey(), e.getValue().asText()));
+        }
+        return params;
     }
 
     /** JMH writes "NaN" (a string) for a score it could not compute. */
