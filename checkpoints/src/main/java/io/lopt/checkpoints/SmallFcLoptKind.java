@@ -19,7 +19,7 @@ public final class SmallFcLoptKind implements LearnedOptimizerKind {
     static final String NAME = SmallFcLopt.KIND;
     private static final Set<String> KEYS = Set.of("hidden_sizes", "step_mult", "exp_mult", "mup");
     /** Keys written only when they differ from the paper's behaviour, so older files stay valid. */
-    private static final Set<String> OPTIONAL = Set.of("time_reference", "decay_to", "adam_inputs");
+    private static final Set<String> OPTIONAL = Set.of("time_reference", "decay_to", "adam_inputs", "horizon_exponent");
 
     @Override
     public String name() {
@@ -49,6 +49,9 @@ public final class SmallFcLoptKind implements LearnedOptimizerKind {
         if (c.adamInputs()) {
             o.put("adam_inputs", true); // absent: the paper's 39 inputs, as in files written before it
         }
+        if (c.horizonExponent() > 0) {
+            o.put("horizon_exponent", c.horizonExponent()); // absent: steps independent of the run's length
+        }
         return o;
     }
 
@@ -73,6 +76,11 @@ public final class SmallFcLoptKind implements LearnedOptimizerKind {
             LearnedOptimizerKinds.requireBoolean(o, "adam_inputs", p, error);
             adamInputs = o.get("adam_inputs").asBoolean();
         }
+        double horizonExponent = 0;
+        if (o.has("horizon_exponent")) {
+            LearnedOptimizerKinds.requireNumber(o, "horizon_exponent", p, error);
+            horizonExponent = o.get("horizon_exponent").asDouble();
+        }
         JsonNode hs = o.get("hidden_sizes");
         if (!hs.isArray()) {
             throw error.apply(p + "hidden_sizes must be a list of integers");
@@ -89,7 +97,7 @@ public final class SmallFcLoptKind implements LearnedOptimizerKind {
         LearnedOptimizerKinds.requireBoolean(o, "mup", p, error);
         try {
             return new LoptConfig(hidden, o.get("step_mult").asDouble(), o.get("exp_mult").asDouble(),
-                    o.get("mup").asBoolean(), timeReference, decayTo, adamInputs);
+                    o.get("mup").asBoolean(), timeReference, decayTo, adamInputs, horizonExponent);
         } catch (IllegalArgumentException e) {
             throw error.apply("invalid small_fc_lopt configuration: " + e.getMessage());
         }

@@ -87,6 +87,28 @@ class LearnedOptimizerCheckpointTest {
     }
 
     @Test
+    void aHorizonExponentRoundTripsAndIsAbsentWhenZero() {
+        LoptConfig scaled = LoptConfig.mulo().withTimeReference(1000).withDecayTo(0.1).withHorizonExponent(0.5);
+        LearnedOptimizerCheckpoint c = LearnedOptimizerKinds.of(randomLo(scaled, 6), Provenance.of("horizon test"));
+        Path f = dir.resolve("h.safetensors");
+        c.write(f);
+        assertEquals(scaled, LearnedOptimizerKinds.smallFcConfig(LearnedOptimizerCheckpoint.read(f)));
+        String meta = Safetensors.parse(c.toBytes(), null).metadata().get("lopt");
+        assertTrue(meta.contains("\"horizon_exponent\":0.5"), meta);
+        LearnedOptimizerCheckpoint plain = LearnedOptimizerKinds.of(randomLo(scaled.withHorizonExponent(0), 6),
+                Provenance.of("horizon test"));
+        assertFalse(Safetensors.parse(plain.toBytes(), null).metadata().get("lopt").contains("horizon_exponent"));
+        String bad = meta.replace("\"horizon_exponent\":0.5", "\"horizon_exponent\":\"big\"");
+        CheckpointException e = assertThrows(CheckpointException.class,
+                () -> LearnedOptimizerCheckpoint.parse(withMetadata(c, Map.of("lopt", bad), null), Path.of("x")));
+        assertTrue(e.getMessage().contains("horizon_exponent"), e.getMessage());
+        String orphan = meta.replace("\"time_reference\":1000,", "");
+        e = assertThrows(CheckpointException.class,
+                () -> LearnedOptimizerCheckpoint.parse(withMetadata(c, Map.of("lopt", orphan), null), Path.of("x")));
+        assertTrue(e.getMessage().contains("needs time_reference"), e.getMessage());
+    }
+
+    @Test
     void veloCheckpointsRoundTripToo() {
         io.lopt.optim.velo.VeloConfig cfg = io.lopt.optim.velo.VeloConfig.muVelo();
         LearnedOptimizerCheckpoint c = LearnedOptimizerKinds.of(cfg, cfg.initialTheta(4), Provenance.of("velo test"));

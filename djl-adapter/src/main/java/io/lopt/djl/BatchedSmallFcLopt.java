@@ -180,10 +180,10 @@ final class BatchedSmallFcLopt {
             NDArray time = manager.create(tf, new Shape(particles, 1, MetaParameters.TIME_FEATURES));
             NDArray bias1 = b1.add(time.matMul(wTime)); // the time features are equal for every element
             NDArray decay = null;
-            if (config.decays()) {
+            if (config.scalesStep()) {
                 float[] f = new float[particles];
                 for (int p = 0; p < particles; p++) {
-                    f[p] = (float) config.decay(steps[p], horizons[p]);
+                    f[p] = (float) config.stepFactor(steps[p], horizons[p]);
                 }
                 decay = manager.create(f, new Shape(particles, 1));
             }

@@ -120,10 +120,11 @@ class DjlBackendTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"true, 0, 1.0", "false, 0, 1.0", "true, 1000, 1.0", "true, 1000, 0.1"})
-    void batchedLearnedOptimizerFollowsTheCpuKernelOverManySteps(boolean mup, long timeReference, double decayTo) {
+    @CsvSource({"true, 0, 1.0, 0", "false, 0, 1.0, 0", "true, 1000, 1.0, 0", "true, 1000, 0.1, 0", "true, 100, 1.0, 0.5"})
+    void batchedLearnedOptimizerFollowsTheCpuKernelOverManySteps(boolean mup, long timeReference, double decayTo,
+            double horizonExponent) {
         LoptConfig cfg = (mup ? LoptConfig.mulo() : LoptConfig.sp()).withTimeReference(timeReference)
-                .withDecayTo(decayTo);
+                .withDecayTo(decayTo).withHorizonExponent(horizonExponent); // R = 100: the 270-step particle is scaled
         long[] horizons = {30, 90, 270}; // a relative clock runs at a different speed for each particle
         List<ParamSpec> specs = List.of(ParamSpec.mup("sq", new int[] {24, 24}, Role.HIDDEN, 24, 1.0),
                 ParamSpec.mup("tall", new int[] {40, 9}, Role.INPUT, 40, 1.0),

@@ -19,20 +19,30 @@ import java.util.List;
  * @param adamInputs  false: the paper's 39 inputs; true: three more per element, m_k/√(v + 1e-16) for the three
  *                    momenta, <em>not</em> normalised over the tensor: Adam's own update direction, which shrinks as
  *                    the gradients turn to noise, where every normalised feature keeps its size (docs/spec.md §6)
+ * @param horizonExponent 0: the step does not depend on the run's length; α &gt; 0 (needs a time reference R): a run
+ *                    of T &gt; R steps has every step multiplied by (R / T)^α, so that a run longer than any the
+ *                    optimizer was meta-trained on takes proportionally smaller steps, as a learning rate tuned for
+ *                    long runs is smaller (runs of T ≤ R, meta-training's, are unchanged; docs/spec.md §6)
  */
 public record LoptConfig(List<Integer> hiddenSizes, double stepMult, double expMult, boolean mup, long timeReference,
-        double decayTo, boolean adamInputs) implements LearnedOptimizer {
+        double decayTo, boolean adamInputs, double horizonExponent) implements LearnedOptimizer {
     public static final List<Integer> PAPER_HIDDEN = List.of(32, 32);
 
     /** A learned optimizer whose time features read the step itself and whose step is not decayed (the paper's). */
     public LoptConfig(List<Integer> hiddenSizes, double stepMult, double expMult, boolean mup) {
-        this(hiddenSizes, stepMult, expMult, mup, 0, 1.0, false);
+        this(hiddenSizes, stepMult, expMult, mup, 0, 1.0, false, 0);
     }
 
     /** A learned optimizer with the paper's 39 inputs. */
     public LoptConfig(List<Integer> hiddenSizes, double stepMult, double expMult, boolean mup, long timeReference,
             double decayTo) {
-        this(hiddenSizes, stepMult, expMult, mup, timeReference, decayTo, false);
+        this(hiddenSizes, stepMult, expMult, mup, timeReference, decayTo, false, 0);
+    }
+
+    /** A learned optimizer whose step does not depend on the run's length. */
+    public LoptConfig(List<Integer> hiddenSizes, double stepMult, double expMult, boolean mup, long timeReference,
+            double decayTo, boolean adamInputs) {
+        this(hiddenSizes, stepMult, expMult, mup, timeReference, decayTo, adamInputs, 0);
     }
 
     public LoptConfig {
@@ -59,21 +69,34 @@ public record LoptConfig(List<Integer> hiddenSizes, double stepMult, double expM
         if (!(decayTo > 0 && decayTo <= 1)) {
             throw new IllegalArgumentException("decay_to must be in (0, 1] (1: no decay), got " + decayTo);
         }
+        if (!(horizonExponent >= 0 && horizonExponent <= 4)) {
+            throw new IllegalArgumentException("horizon_exponent must be in [0, 4] (0: steps independent of the run's "
+                    + "length), got " + horizonExponent);
+        }
+        if (horizonExponent > 0 && timeReference == 0) {
+            throw new IllegalArgumentException("horizon_exponent scales the steps of runs longer than time_reference, "
+                    + "so it needs time_reference > 0 (the meta-training horizon, e.g. 1000)");
+        }
     }
 
     /** This configuration with its time features on a clock of {@code steps} steps (0: absolute time). */
     public LoptConfig withTimeReference(long steps) {
-        return new LoptConfig(hiddenSizes, stepMult, expMult, mup, steps, decayTo, adamInputs);
+        return new LoptConfig(hiddenSizes, stepMult, expMult, mup, steps, decayTo, adamInputs, horizonExponent);
     }
 
     /** This configuration with its steps decayed along a cosine to {@code f} of their size at the end of the run. */
     public LoptConfig withDecayTo(double f) {
-        return new LoptConfig(hiddenSizes, stepMult, expMult, mup, timeReference, f, adamInputs);
+        return new LoptConfig(hiddenSizes, stepMult, expMult, mup, timeReference, f, adamInputs, horizonExponent);
     }
 
     /** This configuration with (or without) the three per-element Adam inputs m_k/√(v + 1e-16), not normalised. */
     public LoptConfig withAdamInputs(boolean on) {
-        return new LoptConfig(hiddenSizes, stepMult, expMult, mup, timeReference, decayTo, on);
+        return new LoptConfig(hiddenSizes, stepMult, expMult, mup, timeReference, decayTo, on, horizonExponent);
+    }
+
+    /** This configuration with the steps of runs longer than its time reference R scaled by (R / T)^α. */
+    public LoptConfig withHorizonExponent(double alpha) {
+        return new LoptConfig(hiddenSizes, stepMult, expMult, mup, timeReference, decayTo, adamInputs, alpha);
     }
 
     /** The number of inputs of the per-parameter MLP: 39, or 42 with the Adam inputs. */
@@ -89,6 +112,23 @@ public record LoptConfig(List<Integer> hiddenSizes, double stepMult, double expM
     /** Whether the optimizer needs the run's horizon: relative time or a decay over the run. */
     public boolean needsHorizon() {
         return relativeTime() || decays();
+    }
+
+    /** Whether the step is multiplied by a factor that depends on the run: a decay or a horizon exponent. */
+    public boolean scalesStep() {
+        return decays() || horizonExponent > 0;
+    }
+
+    /**
+     * The factor of the step at step {@code t} of a run of {@code horizon} steps: the decay ({@link #decay}) times
+     * (R / T)^α for a run longer than the time reference R (1 for T ≤ R or α = 0).
+     */
+    public double stepFactor(long t, long horizon) {
+        double f = decay(t, horizon);
+        if (horizonExponent > 0 && horizon > timeReference) {
+            f *= Math.pow((double) timeReference / horizon, horizonExponent);
+        }
+        return f;
     }
 
     /** Refuses a horizon this configuration cannot run with: not positive, when it needs one (a one-line error). */

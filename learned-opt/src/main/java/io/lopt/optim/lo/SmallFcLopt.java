@@ -79,6 +79,8 @@ public final class SmallFcLopt implements OptimizerFactory {
         return (config.mup() ? "mulo" : "sp-lo") + "(hidden=" + config.hiddenSizes() + ", λ1=" + config.stepMult()
                 + (config.relativeTime() ? ", time relative to " + config.timeReference() + " steps" : "")
                 + (config.decays() ? ", cosine decay to " + config.decayTo() : "")
+                + (config.horizonExponent() > 0 ? ", steps × (" + config.timeReference() + "/T)^"
+                        + config.horizonExponent() + " beyond " + config.timeReference() : "")
                 + (config.adamInputs() ? ", Adam inputs" : "") + ")";
     }
 
@@ -143,7 +145,7 @@ public final class SmallFcLopt implements OptimizerFactory {
             }
             float expMult = (float) config.expMult();
             double t = config.clock(step, horizon);
-            double decay = config.decay(step, horizon);
+            double decay = config.stepFactor(step, horizon);
             boolean fused = impl == Implementation.FUSED && io.lopt.kernels.VectorSupport.AVAILABLE;
             float[] bias1 = fused ? SmallFcLoptKernel.firstLayerBias(theta, layout, t) : null;
             for (int i = 0; i < specs.size(); i++) {

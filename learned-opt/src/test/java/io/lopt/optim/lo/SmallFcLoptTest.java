@@ -74,11 +74,13 @@ class SmallFcLoptTest {
         {257, 129}, {2, 20000}, {40000}, {5, 5}, {16, 48}, {300, 70}};
 
     @ParameterizedTest
-    @CsvSource({"true, 0, 1.0, false", "false, 0, 1.0, false", "true, 1000, 1.0, false", "false, 7, 1.0, false",
-        "true, 1000, 0.1, false", "true, 1000, 0.1, true", "false, 0, 1.0, true"})
-    void fusedKernelMatchesTheScalarReference(boolean mup, long timeReference, double decayTo, boolean adam) {
+    @CsvSource({"true, 0, 1.0, false, 0", "false, 0, 1.0, false, 0", "true, 1000, 1.0, false, 0",
+        "false, 7, 1.0, false, 0", "true, 1000, 0.1, false, 0", "true, 1000, 0.1, true, 0", "false, 0, 1.0, true, 0",
+        "true, 7, 0.1, false, 0.6"})
+    void fusedKernelMatchesTheScalarReference(boolean mup, long timeReference, double decayTo, boolean adam,
+            double horizonExponent) {
         LoptConfig cfg = (mup ? LoptConfig.mulo() : LoptConfig.sp()).withTimeReference(timeReference)
-                .withDecayTo(decayTo).withAdamInputs(adam);
+                .withDecayTo(decayTo).withAdamInputs(adam).withHorizonExponent(horizonExponent);
         float[] theta = randomTheta(cfg, 11);
         List<ParamSpec> specs = new ArrayList<>();
         for (int i = 0; i < SHAPES.length; i++) {
@@ -193,6 +195,59 @@ class SmallFcLoptTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aHorizonExponentShrinksTheStepsOfRunsLongerThanTheReferenceOnly() {
+        LoptConfig plain = LoptConfig.mulo().withTimeReference(100).withDecayTo(0.1);
+        LoptConfig scaled = plain.withHorizonExponent(0.5);
+        assertEquals(plain.decay(30, 100), scaled.stepFactor(30, 100), 0.0, "a run of T = R steps is unchanged");
+        assertEquals(plain.decay(10, 60), scaled.stepFactor(10, 60), 0.0, "so is a shorter one");
+        assertEquals(0.5 * plain.decay(120, 400), scaled.stepFactor(120, 400), 1e-15, "(100/400)^0.5 = 0.5");
+        assertEquals(Math.pow(0.01, 0.5) * 0.1, scaled.stepFactor(9_999, 10_000), 1e-12);
+        float[] theta = randomTheta(plain, 37);
+        List<ParamSpec> specs = List.of(spec("w", 9, 5), spec("b", 5));
+        for (SmallFcLopt.Implementation impl : SmallFcLopt.Implementation.values()) {
+            for (long horizon : new long[] {100, 400}) {
+                Optimizer a = new SmallFcLopt(plain, theta, impl, TWO).create(specs, horizon);
+                Optimizer b = new SmallFcLopt(scaled, theta, impl, TWO).create(specs, horizon);
+                List<Parameter> pa = randomParams(specs, 5, 0.1);
+                List<Parameter> pb = copy(pa);
+                Rng rng = new Rng(8);
+                for (int s = 0; s < 30; s++) {
+                    List<float[]> g = randomGrads(specs, rng, 1.0);
+                    List<Parameter> before = copy(pb);
+                    a.step(pa, g);
+                    b.step(pb, g);
+                    double f = scaled.stepFactor(s, horizon) / plain.stepFactor(s, horizon);
+                    for (int t = 0; t < specs.size(); t++) {
+                        for (int i = 0; i < specs.get(t).size(); i++) {
+                            double ua = before.get(t).values()[i] - pa.get(t).values()[i];
+                            double ub = before.get(t).values()[i] - pb.get(t).values()[i];
+                            if (horizon == 100) {
+                                assertEquals(pa.get(t).values()[i], pb.get(t).values()[i], 0.0, "T = R: same bits");
+                            } else {
+                                assertEquals(f * ua, ub, 1e-5 * Math.abs(ua) + 2e-7, impl + " step " + s);
+                            }
+                        }
+                    }
+                    b.restoreState(a.exportState()); // the same state for the next comparison
+                    pb = copy(pa);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aHorizonExponentNeedsATimeReferenceAndASensibleValue() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LoptConfig.mulo().withHorizonExponent(0.5));
+        assertTrue(e.getMessage().contains("needs time_reference"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> LoptConfig.mulo().withTimeReference(1000).withHorizonExponent(-0.1));
+        assertTrue(e.getMessage().contains("horizon_exponent must be in [0, 4]"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> LoptConfig.mulo().withTimeReference(1000).withHorizonExponent(Double.NaN));
     }
 
     @Test

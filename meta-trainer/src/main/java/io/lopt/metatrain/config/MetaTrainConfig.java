@@ -70,7 +70,7 @@ public record MetaTrainConfig(String name, long seed, int outerSteps, OptimizerS
     /**
      * The learned optimizer being meta-trained: {@code kind} and that kind's keys, as its {@link
      * io.lopt.checkpoints.LearnedOptimizerKind} reads them (small_fc_lopt: hidden_sizes, step_mult, exp_mult, mup and
-     * optionally time_reference, decay_to and adam_inputs; velo: lstm_hidden, bank_size, mup and optionally mix_mult). Any kind on
+     * optionally time_reference, decay_to, horizon_exponent and adam_inputs; velo: lstm_hidden, bank_size, mup and optionally mix_mult). Any kind on
      * the class path can be meta-trained.
      *
      * @param settings the mapping as written (kind included)
