@@ -45,12 +45,7 @@ class BitExactThetaTest {
                 checkpoint_every: 10
                 keep_states: 1
                 """;
-        try {
-            return Presets.fromTree(new com.fasterxml.jackson.databind.ObjectMapper(
-                    new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(yaml), "bit-exact");
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return Presets.fromYaml(yaml, "bit-exact");
     }
 
     static String sha256(float[] theta) throws Exception {

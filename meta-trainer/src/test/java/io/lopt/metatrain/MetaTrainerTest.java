@@ -39,12 +39,7 @@ class MetaTrainerTest {
                 checkpoint_every: 4
                 keep_states: 2
                 """.formatted(outerSteps, Math.max(0, outerSteps - 5));
-        try {
-            return Presets.fromTree(new com.fasterxml.jackson.databind.ObjectMapper(
-                    new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(yaml), "tiny");
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return Presets.fromYaml(yaml, "tiny");
     }
 
     @Test
@@ -78,8 +73,7 @@ class MetaTrainerTest {
                 checkpoint_every: 2
                 keep_states: 2
                 """;
-        MetaTrainConfig c = Presets.fromTree(new com.fasterxml.jackson.databind.ObjectMapper(
-                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(yaml), "mixed");
+        MetaTrainConfig c = Presets.fromYaml(yaml, "mixed");
         assertEquals("vit", c.tasks().get(1).distribution().family());
         MetaTrainingRun full = MetaTrainingRun.create(dir.resolve("m1"), c, false, null, Parallel.of(2));
         assertTrue(full.run(new MetaTrainingRun.Listener() { }, () -> false));

@@ -70,8 +70,7 @@ class ResumeOuterStepsTest {
                 checkpoint_every: 2
                 keep_states: 2
                 """;
-        return Presets.fromTree(new com.fasterxml.jackson.databind.ObjectMapper(
-                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(yaml), "tiny");
+        return Presets.fromYaml(yaml, "tiny");
     }
 
     private static MetaTrainer.ProblemFactory cpu() {

@@ -62,12 +62,7 @@ class SparkParticlesTest {
                 checkpoint_every: 3
                 keep_states: 2
                 """.formatted(outerSteps, Math.max(0, outerSteps - 2));
-        try {
-            return Presets.fromTree(new com.fasterxml.jackson.databind.ObjectMapper(
-                    new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(yaml), "tiny");
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return Presets.fromYaml(yaml, "tiny");
     }
 
     private ParticleBackend.Factory spark(SparkOptions o) {

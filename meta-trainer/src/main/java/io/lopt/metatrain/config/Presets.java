@@ -47,6 +47,17 @@ public final class Presets {
         return fromTree(tree, p.toString());
     }
 
+    /** A configuration written as YAML (or JSON) text, {@code preset:} expanded; {@code source} names it in errors. */
+    public static MetaTrainConfig fromYaml(String yaml, String source) {
+        JsonNode tree;
+        try {
+            tree = YAML.readTree(yaml);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(source + ": not valid YAML/JSON: " + StrictYaml.describe(e), e);
+        }
+        return fromTree(tree, source);
+    }
+
     /** Binds a configuration tree, expanding {@code preset:} first. */
     public static MetaTrainConfig fromTree(JsonNode tree, String source) {
         if (tree == null || !tree.isObject()) {

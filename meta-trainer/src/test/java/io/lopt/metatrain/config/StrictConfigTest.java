@@ -29,6 +29,19 @@ class StrictConfigTest {
     }
 
     @Test
+    void aConfigurationFromTextIsCheckedAsStrictlyAsAFile() {
+        assertEquals(7, Presets.fromYaml("preset: quick\nouter_steps: 7\n", "inline").outerSteps());
+        assertEquals(0.5, ((io.lopt.optim.lo.LoptConfig) Presets.fromYaml("preset: mulo-s\n", "inline").optimizer()
+                .learnedOptimizer()).horizonExponent(), 0.0, "the μLO presets carry the horizon exponent");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Presets.fromYaml("preset: quick\npes: {pairs: [\n", "inline"));
+        assertContains("inline: not valid YAML/JSON", e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Presets.fromYaml("preset: quick\nouter_stepz: 3\n", "inline"));
+        assertContains("outer_stepz", e.getMessage());
+    }
+
+    @Test
     void fractionsStringsAndRepeatedKeysAreRejectedByName() throws Exception {
         assertContains("outer_steps must be an integer, got 5.9", error("preset: quick\nouter_steps: 5.9\n"));
         assertContains("outer_steps must be an integer, got the string \"6\"", error("preset: quick\nouter_steps: \"6\"\n"));
