@@ -24,12 +24,16 @@ public final class Trends {
     /** The tables as text lines, ready to print. */
     public List<String> lines() {
         List<String> out = new ArrayList<>();
+        int width = 14; // the optimizers' names, padded to the longest
+        for (EvalOptimizer o : a.optimizers) {
+            width = Math.max(width, o.display().length());
+        }
         for (Map.Entry<String, List<String>> g : a.groups().entrySet()) {
             List<String> ts = g.getValue();
             if (ts.size() < 2) {
                 continue;
             }
-            StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-16s", g.getKey()));
+            StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-" + (width + 2) + "s", g.getKey()));
             for (String t : ts) {
                 head.append(String.format(Locale.ROOT, " %12s", a.axisValue(t, g.getKey())));
             }
@@ -37,7 +41,7 @@ public final class Trends {
             String first = ts.get(0);
             String last = ts.get(ts.size() - 1);
             for (EvalOptimizer o : a.optimizers) {
-                StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "  %-14s", o.display()));
+                StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "  %-" + width + "s", o.display()));
                 for (String t : ts) {
                     row.append(String.format(Locale.ROOT, " %12s", cellText(t, o.id())));
                 }

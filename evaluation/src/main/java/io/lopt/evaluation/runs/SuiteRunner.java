@@ -98,7 +98,8 @@ public final class SuiteRunner {
             String base = kind.shortName(family) + (shipped ? "-pretrained" : "");
             int k = names.merge(base, 1, Integer::sum);
             String id = k == 1 ? base : base + "-" + k;
-            String display = kind.displayName(family) + (shipped ? " (shipped)" : "") + (k == 1 ? "" : " #" + k);
+            // a shipped one is named by its reference (several may be evaluated together): "μLO (pretrained:mulo)"
+            String display = kind.displayName(family) + (shipped ? " (" + ref + ")" : "") + (k == 1 ? "" : " #" + k);
             opts.add(new EvalOptimizer(id, display, c.optimizer(), mup ? Parametrization.MUP : Parametrization.SP,
                     family.withTheta(c.theta()), src.location(), c.sha256(), null));
         }

@@ -41,7 +41,7 @@ class TrendsTest {
             add(runs, s, widths[i], "muadam", 0.49, 0);
         }
         List<EvalOptimizer> opts = List.of(
-                new EvalOptimizer("mulo", "μLO", "small_fc_lopt", Parametrization.MUP, null, "a", "x", null),
+                new EvalOptimizer("mulo", "μLO (pretrained:mulo-s)", "small_fc_lopt", Parametrization.MUP, null, "a", "x", null),
                 new EvalOptimizer("sp-lo", "SP LO", "small_fc_lopt", Parametrization.SP, null, "b", "y", null),
                 EvalOptimizer.baseline("muadam", 0.1, 0, io.lopt.evaluation.suites.BaselineSchedule.WARMUP_COSINE));
         Analysis a = new Analysis(new SuiteRunner.Outcome(s, opts, List.of(), runs, null));
@@ -55,6 +55,11 @@ class TrendsTest {
         assertTrue(spLo.contains("div 4/5") && spLo.endsWith("diverges at 1024 (4/5 seeds)"), spLo);
         String adam = lines.stream().filter(l -> l.trim().startsWith("μAdam")).findFirst().orElseThrow();
         assertTrue(adam.endsWith("about the same at 1024 as at 32"), adam);
-        assertEquals("  best at width 1024: μLO", lines.get(4), text);
+        assertEquals("  best at width 1024: μLO (pretrained:mulo-s)", lines.get(4), text);
+        // a name longer than the others widens the name column: every row's numbers start where the header's do
+        int col = lines.get(0).indexOf("32") + 2;
+        for (String row : List.of(mulo, spLo, adam)) {
+            assertTrue(Character.isDigit(row.charAt(col - 1)) && row.charAt(col) == ' ', row + " / " + lines.get(0));
+        }
     }
 }
