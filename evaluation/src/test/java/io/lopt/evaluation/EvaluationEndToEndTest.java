@@ -1,6 +1,7 @@
 package io.lopt.evaluation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -249,9 +250,11 @@ class EvaluationEndToEndTest {
         io.lopt.optim.velo.VeloConfig cfg = io.lopt.optim.velo.VeloConfig.muVelo();
         Path velo = dir.resolve("velo.safetensors");
         LearnedOptimizerKinds.of(cfg, cfg.initialTheta(2), Provenance.of("test")).write(velo);
-        SuiteRunner.Outcome o = SuiteRunner.run(s, List.of(velo.toString()), dir.resolve("v"), dir.resolve("cache3"), null,
-                Parallel.of(2), new SuiteRunner.Listener() { });
+        SuiteRunner.Outcome o = SuiteRunner.run(s, List.of(velo.toString(), velo.toString()), dir.resolve("v"),
+                dir.resolve("cache3"), null, Parallel.of(2), new SuiteRunner.Listener() { });
         assertEquals("μVeLO", o.optimizers().get(0).display());
+        assertEquals("μVeLO #2", o.optimizers().get(1).display(), "the same name twice is told apart");
+        assertNotEquals(o.optimizers().get(0).id(), o.optimizers().get(1).id());
         assertEquals(io.lopt.optimizees.models.Parametrization.MUP, o.optimizers().get(0).param());
         for (RunResult r : o.runs()) {
             assertEquals(30, r.losses().length, r.optimizer() + " ran its 30 steps");
@@ -269,6 +272,8 @@ class EvaluationEndToEndTest {
                 new SuiteRunner.Listener() { });
         JsonNode ev = new ObjectMapper().readTree(out.resolve(SuiteRunner.EVALUATION).toFile());
         assertEquals("pretrained:" + name, ev.get("optimizers").get(0).get("checkpoint").asText());
+        assertTrue(ev.get("optimizers").get(0).get("display").asText().endsWith(" (pretrained:" + name + ")"),
+                "a shipped optimizer is named by its reference: " + ev.get("optimizers").get(0));
         assertEquals(sha, ev.get("optimizers").get(0).get("sha256").asText());
         Analysis a = new Analysis(SuiteRunner.reload(out));
         new Report(a).write(out);

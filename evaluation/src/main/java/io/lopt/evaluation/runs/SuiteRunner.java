@@ -88,6 +88,7 @@ public final class SuiteRunner {
             Parallel par, Listener listener, BatchBackend backend) {
         List<EvalOptimizer> opts = new ArrayList<>();
         Map<String, Integer> names = new HashMap<>();
+        Map<String, Integer> displays = new HashMap<>();
         for (String ref : learned) {
             CheckpointSource src = CheckpointSource.resolve(ref);
             LearnedOptimizerCheckpoint c = src.learnedOptimizer();
@@ -99,7 +100,9 @@ public final class SuiteRunner {
             int k = names.merge(base, 1, Integer::sum);
             String id = k == 1 ? base : base + "-" + k;
             // a shipped one is named by its reference (several may be evaluated together): "μLO (pretrained:mulo)"
-            String display = kind.displayName(family) + (shipped ? " (" + ref + ")" : "") + (k == 1 ? "" : " #" + k);
+            String named = kind.displayName(family) + (shipped ? " (" + ref + ")" : "");
+            int d = displays.merge(named, 1, Integer::sum);
+            String display = d == 1 ? named : named + " #" + d;
             opts.add(new EvalOptimizer(id, display, c.optimizer(), mup ? Parametrization.MUP : Parametrization.SP,
                     family.withTheta(c.theta()), src.location(), c.sha256(), null));
         }
