@@ -875,11 +875,15 @@ final class SmallFcLoptKernel {
         output(x, lay.layerInputs(l), theta, lay.weightOffset(l), lay.biasOffset(l), blk.out);
         for (int q = 0; q < NV && q * L < count; q++) {
             int o = po + q * L;
-            VectorMask<Float> mk = S.indexInRange(q * L, count);
             FloatVector d = FloatVector.fromArray(S, blk.out, q * L);
             FloatVector m = FloatVector.fromArray(S, blk.out, NB + q * L);
             FloatVector step = d.mul(stepScale).mul(VectorMath.exp(m.mul(expMult)));
-            FloatVector.fromArray(S, p, o, mk).sub(step).intoArray(p, o, mk);
+            if (q * L + L <= count) { // a whole vector unmasked: a mask C2 cannot see is full costs a check per lane
+                FloatVector.fromArray(S, p, o).sub(step).intoArray(p, o);
+            } else {
+                VectorMask<Float> mk = S.indexInRange(q * L, count);
+                FloatVector.fromArray(S, p, o, mk).sub(step).intoArray(p, o, mk);
+            }
         }
     }
 

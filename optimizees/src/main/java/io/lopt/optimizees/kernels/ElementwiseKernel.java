@@ -23,7 +23,12 @@ public final class ElementwiseKernel {
     public static void biasRelu(float[] z, int rows, int cols, float[] bias) {
         for (int r = 0; r < rows; r++) {
             int o = r * cols;
-            for (int c = 0; c < cols; c += L) {
+            int c = 0;
+            for (; c + L <= cols; c += L) { // whole vectors unmasked: a mask C2 cannot see is full costs a check per lane
+                FloatVector v = FloatVector.fromArray(S, z, o + c).add(FloatVector.fromArray(S, bias, c));
+                v.blend(0f, v.compare(VectorOperators.GT, 0f).not()).intoArray(z, o + c);
+            }
+            if (c < cols) {
                 VectorMask<Float> mk = S.indexInRange(c, cols);
                 FloatVector v = FloatVector.fromArray(S, z, o + c, mk).add(FloatVector.fromArray(S, bias, c, mk));
                 v.blend(0f, v.compare(VectorOperators.GT, 0f).not()).intoArray(z, o + c, mk);
@@ -34,7 +39,12 @@ public final class ElementwiseKernel {
 
     /** The ReLU's backward pass: d[i] = 0 where h[i] ≤ 0, for i in [0, n). */
     public static void reluMask(float[] h, float[] d, int n) {
-        for (int i = 0; i < n; i += L) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            VectorMask<Float> off = FloatVector.fromArray(S, h, i).compare(VectorOperators.LE, 0f);
+            FloatVector.fromArray(S, d, i).blend(0f, off).intoArray(d, i);
+        }
+        if (i < n) {
             VectorMask<Float> mk = S.indexInRange(i, n);
             VectorMask<Float> off = FloatVector.fromArray(S, h, i, mk).compare(VectorOperators.LE, 0f);
             FloatVector.fromArray(S, d, i, mk).blend(0f, off).intoArray(d, i, mk);
@@ -57,7 +67,11 @@ public final class ElementwiseKernel {
 
     /** x[i] *= s for i in [0, n). */
     public static void scale(float[] x, int n, float s) {
-        for (int i = 0; i < n; i += L) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector.fromArray(S, x, i).mul(s).intoArray(x, i);
+        }
+        if (i < n) {
             VectorMask<Float> mk = S.indexInRange(i, n);
             FloatVector.fromArray(S, x, i, mk).mul(s).intoArray(x, i, mk);
         }
