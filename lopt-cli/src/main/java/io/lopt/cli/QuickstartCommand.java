@@ -45,7 +45,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         Parallel par = common.parallel();
         Path mulo = metaTrain("quick", out.resolve("meta-mulo"), par);
         Path splo = metaTrain("quick-sp", out.resolve("meta-sp-lo"), par);
-        // the shipped μLO (meta-trained for about an hour, docs/meta-training.md) next to the two one-minute ones
+        // the shipped μLO (meta-trained for about half an hour, docs/meta-training.md) next to the two one-minute ones
         Path report = EvaluateCommand.evaluate(Suites.load("quick"), List.of(mulo.toString(), splo.toString(),
                 Pretrained.PREFIX + "mulo"), out.resolve("eval"), out.resolve("tuning-cache"), common.dataDir, par, device.backend());
         System.out.printf(java.util.Locale.ROOT, "quickstart done in %s%nreport: %s%n",
