@@ -48,7 +48,6 @@ final class SmallFcLoptKernel {
     private static final float RMS_EPS = SmallFcLoptReference.RMS_EPS;
     private static final float DIAG_EPS = SmallFcLoptReference.DIAG_EPS;
     private static final float ADAM_EPS = SmallFcLoptReference.ADAM_EPS;
-    private static final VectorMask<Float> ALL = S.maskAll(true);
 
     private SmallFcLoptKernel() {
     }
@@ -526,7 +525,7 @@ final class SmallFcLoptKernel {
         double rowSumD = 0;
         int since = 0;
         for (int c = c0; c < c1; c += L) {
-            VectorMask<Float> mk = c + L <= c1 ? ALL : S.indexInRange(c, c1);
+            VectorMask<Float> mk = S.indexInRange(c, c1); // not a phi of two masks: C2 would box it
             int o = r * cols + c;
             FloatVector gv = sanitize(FloatVector.fromArray(S, g, o, mk));
             FloatVector pv = FloatVector.fromArray(S, p, o, mk);
@@ -587,7 +586,7 @@ final class SmallFcLoptKernel {
         FloatVector s6 = zero, s7 = zero, s8 = zero, s9 = zero;
         int since = 0;
         for (int c = c0; c < c1; c += L) {
-            VectorMask<Float> mk = c + L <= c1 ? ALL : S.indexInRange(c, c1);
+            VectorMask<Float> mk = S.indexInRange(c, c1); // not a phi of two masks: C2 would box it
             int o = r * cols + c;
             FloatVector rs = one.div(FloatVector.fromArray(S, v, o, mk).add(RMS_EPS).sqrt()).blend(0f, mk.not());
             FloatVector x = FloatVector.fromArray(S, m1, o, mk).mul(rs);
@@ -621,6 +620,7 @@ final class SmallFcLoptKernel {
         float[] b = {dec.momentum()[0], dec.momentum()[1], dec.momentum()[2]};
         float b4 = dec.rms();
         float[] x = new float[CH_VECTOR * L];
+        float[] lanes = new float[CH_VECTOR];
         for (int c = c0; c < c1; c += L) {
             VectorMask<Float> mk = S.indexInRange(c, c1);
             FloatVector gv = sanitize(FloatVector.fromArray(S, g, c, mk));
@@ -646,9 +646,13 @@ final class SmallFcLoptKernel {
                 rsqrt(f.add(FACTORED_RSQRT_EPS)).blend(0f, mk.not()).intoArray(x, (16 + k) * L);
                 mv.mul(rsqrt(f.add(RMS_EPS))).intoArray(x, (19 + k) * L);
             }
+            for (int ch = 0; ch < CH_VECTOR; ch++) { // squares, then their lane sums in one call (a sum per
+                FloatVector xv = FloatVector.fromArray(S, x, ch * L); // channel inlined here made C2 box the loop)
+                xv.mul(xv).intoArray(x, ch * L);
+            }
+            VectorMath.sums(x, CH_VECTOR, lanes);
             for (int ch = 0; ch < CH_VECTOR; ch++) {
-                FloatVector xv = FloatVector.fromArray(S, x, ch * L);
-                sq[ch] += VectorMath.sum(xv.mul(xv));
+                sq[ch] += lanes[ch];
             }
         }
     }
@@ -670,7 +674,7 @@ final class SmallFcLoptKernel {
         FloatVector s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero;
         int since = 0;
         for (int c = c0; c < c1; c += L) {
-            VectorMask<Float> mk = c + L <= c1 ? ALL : S.indexInRange(c, c1);
+            VectorMask<Float> mk = S.indexInRange(c, c1); // not a phi of two masks: C2 would box it
             int o = r * cols + c;
             FloatVector gv = sanitize(FloatVector.fromArray(S, g, o, mk));
             FloatVector x1 = FloatVector.fromArray(S, f11, c, mk);
