@@ -145,14 +145,14 @@ public final class SmallFcLopt implements OptimizerFactory {
             }
             float expMult = (float) config.expMult();
             double t = config.clock(step, horizon);
-            double decay = config.stepFactor(step, horizon);
+            double factor = config.stepFactor(step, horizon); // the decay and the horizon exponent
             boolean fused = impl == Implementation.FUSED && io.lopt.kernels.VectorSupport.AVAILABLE;
             float[] bias1 = fused ? SmallFcLoptKernel.firstLayerBias(theta, layout, t) : null;
             for (int i = 0; i < specs.size(); i++) {
                 ParamSpec s = specs.get(i);
                 float scale = (float) (config.stepMult() * (config.mup() ? s.updateScale() : 1.0));
-                if (decay != 1.0) {
-                    scale = (float) (scale * decay);
+                if (factor != 1.0) {
+                    scale = (float) (scale * factor);
                 }
                 float[] p = params.get(i).values();
                 if (fused) {

@@ -38,20 +38,24 @@ public final class Presets {
             throw new IllegalArgumentException("'" + nameOrPath + "' is neither a preset (" + String.join(", ", NAMES)
                     + ") nor a readable configuration file");
         }
-        JsonNode tree;
-        try {
-            tree = YAML.readTree(Files.readString(p));
-        } catch (IOException e) {
-            throw new IllegalArgumentException(p + ": not valid YAML/JSON: " + StrictYaml.describe(e), e);
-        }
-        return fromTree(tree, p.toString());
+        return parse(() -> Files.readString(p), p.toString());
     }
 
     /** A configuration written as YAML (or JSON) text, {@code preset:} expanded; {@code source} names it in errors. */
     public static MetaTrainConfig fromYaml(String yaml, String source) {
+        return parse(() -> yaml, source);
+    }
+
+    /** The text a configuration is read from: a string, or a file (which may fail to read). */
+    private interface Text {
+        String read() throws IOException;
+    }
+
+    /** Reads and binds a configuration; text that cannot be read or parsed is a one-line error naming its source. */
+    private static MetaTrainConfig parse(Text text, String source) {
         JsonNode tree;
         try {
-            tree = YAML.readTree(yaml);
+            tree = YAML.readTree(text.read());
         } catch (IOException e) {
             throw new IllegalArgumentException(source + ": not valid YAML/JSON: " + StrictYaml.describe(e), e);
         }
